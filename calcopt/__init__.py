@@ -1,0 +1,26 @@
+"""calcopt: analyse optimisation objectives exactly and numerically.
+
+A SymPy expression is compiled into a computational graph (one node per distinct
+subexpression); on that graph calcopt evaluates, differentiates (forward and reverse mode,
+exact and numeric) and, in later releases, analyses and runs optimisers.
+
+>>> import sympy as sp, calcopt
+>>> x, y = sp.symbols("x y")
+>>> g = calcopt.compile((1 - x)**2 + 100*(y - x**2)**2)
+>>> g.value([0.0, 0.0]), g.grad([0.0, 0.0])
+(1.0, array([-2.,  0.]))
+"""
+
+from .errors import (CalcoptError, ComplexValueError, DataError, InvalidInputError, PointError,
+                     RelationalError, ShapeError, SymbolError, UnevaluatedError,
+                     UnsupportedOperationError)
+from .graph import Graph, compile
+from .primitives import PRIMITIVES, supported_operations
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CalcoptError", "ComplexValueError", "DataError", "Graph", "InvalidInputError", "PointError",
+    "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
+    "UnsupportedOperationError", "compile", "supported_operations",
+]

@@ -1,0 +1,139 @@
+"""Forward and reverse mode as transforms of a node table.
+
+Both modes use one rule per primitive, ``Primitive.partials``: the local partial derivative
+of a node with respect to each argument, built as nodes of the same table.
+
+* **Reverse mode** (:func:`reverse`) walks the nodes once from the outputs back to the inputs,
+  like micrograd's ``backward``: the adjoint of a node is the sum, over its users, of the
+  user's adjoint times the local partial.  All users of a node come after it in the table,
+  so by the time a node is reached its adjoint is complete.
+* **Forward mode** (:func:`forward`) walks the nodes once from the inputs to the outputs:
+  the tangent of a node is the sum, over its arguments, of the local partial times the
+  argument's tangent.  Structurally zero tangents are never stored, so a sweep seeded with a
+  few variables only touches what depends on them.
+
+Both append the derivative nodes to the table through a :class:`~calcopt.table.Builder`
+(hash-consed, exactly simplified), so derivative nodes share the primal nodes and each
+other; one sweep adds O(size of the table) nodes.  A derivative table is therefore an
+ordinary node table: it can be differentiated again, compiled to numeric code, drawn.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from calcopt.table import NodeTable, Builder
+>>> from calcopt.compiler import compile_into
+>>> x, y = sp.symbols("x y")
+>>> t = NodeTable()
+>>> [f] = compile_into(t, [x**2 * sp.sin(y)])
+>>> b = Builder(t)
+>>> xs = [t.symbol(x), t.symbol(y)]
+>>> adj = reverse(b, [f], [b.const(1)], t.active(xs))
+>>> [to_sympy(t, adj[v]) for v in xs]
+[2*x*sin(y), x**2*cos(y)]
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import sympy as sp
+
+from .primitives import CONST, PRIMITIVES, SYMBOL
+from .table import Builder, NodeTable
+
+
+def reverse(b: Builder, outputs: Sequence[int], cotangents: Sequence[int],
+            active: Sequence[int]) -> dict[int, int]:
+    """Adjoint node of every node the outputs depend on through ``active`` nodes.
+
+    ``cotangents[k]`` seeds the adjoint of ``outputs[k]``; ``active`` is a mask of the nodes
+    whose adjoint is wanted (normally: the nodes that depend on the variables).  Returns
+    ``{node: adjoint node}``; a node missing from the result has adjoint zero.
+    """
+    table = b.table
+    ops, args = table.ops, table.args
+    zero = b.zero
+    pending: dict[int, list[int]] = {}
+    for out, cot in zip(outputs, cotangents):
+        if active[out]:
+            pending.setdefault(out, []).append(cot)
+    adjoint: dict[int, int] = {}
+    for node in range(max(outputs, default=-1), -1, -1):
+        terms = pending.pop(node, None)
+        if terms is None:
+            continue
+        adj = terms[0] if len(terms) == 1 else b.add_list(terms)
+        adjoint[node] = adj
+        op = ops[node]
+        if op <= SYMBOL or adj == zero:
+            continue
+        node_args = args[node]
+        wanted = [active[a] for a in node_args]
+        if not any(wanted):
+            continue
+        partials = PRIMITIVES[op].partials(b, node, node_args, wanted)
+        for a, w, p in zip(node_args, wanted, partials):
+            if w:
+                pending.setdefault(a, []).append(b.mul(adj, p))
+    return adjoint
+
+
+def forward(b: Builder, seeds: Mapping[int, int], live: Sequence[int] | None = None) -> dict[int, int]:
+    """Tangent node of every node that depends on a seeded node.
+
+    ``seeds`` maps input nodes to their tangent nodes.  Only nodes in ``live`` (a mask; all
+    when ``None``) are visited.  Returns ``{node: tangent node}``; a node missing from the
+    result has tangent zero.
+    """
+    table = b.table
+    ops, args = table.ops, table.args
+    zero = b.zero
+    tangent = {k: v for k, v in seeds.items() if v != zero}
+    end = len(ops) if live is None else len(live)  # nodes appended later need no tangents
+    for node in range(end):
+        if ops[node] <= SYMBOL or (live is not None and not live[node]):
+            continue
+        node_args = args[node]
+        for a in node_args:
+            if a in tangent:
+                break
+        else:
+            continue  # no argument carries a tangent
+        wanted = [a in tangent for a in node_args]
+        partials = PRIMITIVES[ops[node]].partials(b, node, node_args, wanted)
+        terms = [b.mul(p, tangent[a]) for a, w, p in zip(node_args, wanted, partials) if w]
+        t = terms[0] if len(terms) == 1 else b.add_list(terms)
+        if t != zero:
+            tangent[node] = t
+    return tangent
+
+
+def to_sympy(table: NodeTable, node: int, memo: dict[int, sp.Expr] | None = None) -> sp.Expr:
+    """The SymPy expression of ``node`` (exact; rebuilt bottom-up, memoised in ``memo``)."""
+    memo = {} if memo is None else memo
+    if node in memo:
+        return memo[node]
+    ops, args = table.ops, table.args
+    order = _postorder(table, node, memo)
+    for i in order:
+        op = ops[i]
+        if op == CONST or op == SYMBOL:
+            memo[i] = args[i]
+        else:
+            memo[i] = PRIMITIVES[op].to_sympy(*[memo[a] for a in args[i]])
+    return memo[node]
+
+
+def _postorder(table: NodeTable, root: int, done: Mapping[int, object]) -> list[int]:
+    """The nodes ``root`` needs that are not in ``done``, in topological (id) order."""
+    ops, args = table.ops, table.args
+    seen = {root}
+    stack = [root]
+    while stack:
+        i = stack.pop()
+        if ops[i] > SYMBOL:
+            for a in args[i]:
+                if a not in seen and a not in done:
+                    seen.add(a)
+                    stack.append(a)
+    return sorted(seen)

@@ -1,0 +1,95 @@
+"""SymPy expression -> node table (the first step of the data flow).
+
+The walk is iterative (no recursion limit on deep expressions) and memoised on the SymPy
+subexpression, so every distinct subexpression becomes exactly one node.  No
+simplification happens here: the table is the input expression, node for node, and
+converting it back gives the input (after SymPy's own canonicalisation).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import sympy as sp
+from sympy.logic.boolalg import Boolean
+
+from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
+from .primitives import BY_SYMPY_TYPE, supported_operations
+from .table import NodeTable
+
+_UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
+
+
+def _op_code(expr: sp.Basic) -> int | None:
+    for cls in type(expr).__mro__:
+        code = BY_SYMPY_TYPE.get(cls)
+        if code is not None:
+            return code
+    return None
+
+
+def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
+    """Raise the most specific error for a subexpression that is not a supported node."""
+    where = f" in {whole}" if expr is not whole else ""
+    if isinstance(expr, (sp.Rel, Boolean)):
+        raise RelationalError(
+            f"{expr}{where} is a relation or boolean, not a real-valued expression; "
+            "calcopt compiles real-valued objectives (Piecewise conditions are not supported yet)")
+    if isinstance(expr, _UNEVALUATED):
+        raise UnevaluatedError(
+            f"unevaluated {type(expr).__name__} {expr}{where}; call .doit() first so that "
+            "calcopt sees an explicit expression")
+    if expr is sp.I or (expr.is_number and expr.is_Atom):
+        raise ComplexValueError(
+            f"constant {expr}{where} is not a finite real number; calcopt works over the reals "
+            "(accepted constants: integers, rationals, floats, pi, E and other real NumberSymbols)")
+    name = getattr(expr, "func", type(expr)).__name__
+    raise UnsupportedOperationError(
+        f"unsupported operation {name!r} in {whole}\n"
+        f"supported operations: {', '.join(supported_operations())}; "
+        "constants: Integer, Rational, Float, pi, E")
+
+
+def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
+    if isinstance(expr, sp.Symbol):
+        return table.symbol(expr)
+    if expr.is_Number:
+        if not expr.is_finite:
+            _reject(expr, whole)
+        return table.const(expr)
+    if isinstance(expr, sp.NumberSymbol):
+        return table.const(expr)
+    return None
+
+
+def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
+    """Add the expressions to ``table``; return the node id of each.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> t = NodeTable()
+    >>> [out] = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
+    >>> len(t)   # x, y, x*y, exp, sin, +
+    6
+    """
+    memo: dict[sp.Basic, int] = {}
+    out = []
+    for whole in exprs:
+        stack = [(whole, False)]
+        while stack:
+            expr, ready = stack.pop()
+            if expr in memo:
+                continue
+            if ready:
+                memo[expr] = table.op(_op_code(expr), tuple(memo[a] for a in expr.args))
+                continue
+            leaf = _leaf(expr, table, whole)
+            if leaf is not None:
+                memo[expr] = leaf
+                continue
+            if _op_code(expr) is None:
+                _reject(expr, whole)
+            stack.append((expr, True))
+            stack.extend((a, False) for a in reversed(expr.args) if a not in memo)
+        out.append(memo[whole])
+    return out

@@ -1,0 +1,59 @@
+"""The calcopt exception hierarchy.
+
+Every error calcopt raises on purpose derives from :class:`CalcoptError`, so
+``except calcopt.CalcoptError`` catches all of them.  Each class also derives
+from the matching built-in (``ValueError`` or ``TypeError``) so generic code
+that expects those keeps working.
+
+Examples
+--------
+>>> import sympy, calcopt
+>>> x = sympy.Symbol("x")
+>>> try:
+...     calcopt.compile(sympy.gamma(x))
+... except calcopt.UnsupportedOperationError as err:
+...     print(str(err).splitlines()[0])
+unsupported operation 'gamma' in gamma(x)
+"""
+
+from __future__ import annotations
+
+
+class CalcoptError(Exception):
+    """Base class of every error raised by calcopt."""
+
+
+class InvalidInputError(CalcoptError, TypeError):
+    """An argument has the wrong type (e.g. a string where a SymPy expression is expected)."""
+
+
+class UnsupportedOperationError(CalcoptError, ValueError):
+    """The expression uses an operation that has no entry in the primitive table."""
+
+
+class ComplexValueError(UnsupportedOperationError):
+    """The expression contains a complex or non-finite constant (``I``, ``oo``, ``nan``)."""
+
+
+class UnevaluatedError(UnsupportedOperationError):
+    """The expression contains an unevaluated ``Derivative``, ``Integral``, ``Sum``, ..."""
+
+
+class RelationalError(UnsupportedOperationError):
+    """The expression is a relation (``x < y``, ``Eq``) or a boolean, not a real value."""
+
+
+class SymbolError(CalcoptError, ValueError):
+    """``wrt``/``params`` are inconsistent: a symbol in both, an unbound symbol, a duplicate."""
+
+
+class PointError(CalcoptError, ValueError):
+    """A point, tangent or cotangent has the wrong length, shape, keys or non-numeric entries."""
+
+
+class DataError(CalcoptError, ValueError):
+    """Data for the parameters is missing, has unknown keys, unequal lengths or is not numeric."""
+
+
+class ShapeError(CalcoptError, ValueError):
+    """The operation needs a scalar graph (gradient, Hessian) but the graph is vector-valued."""

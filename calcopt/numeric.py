@@ -1,0 +1,203 @@
+"""Evaluating generated code: points, batches of points, data sets, IEEE semantics.
+
+A :class:`Program` is the generated code of one node table for given outputs and inputs,
+compiled at most once per back end and cached.  :meth:`Program.evaluate` is the one place
+where points and data meet the generated code:
+
+* one point, no data, back end ``"math"`` (the default for that case): Python floats.  When
+  the math library refuses (``math.log(-1.0)``, ``1.0/0.0``, overflow), the same point is
+  evaluated by the numpy code on ``numpy.float64`` scalars, so the result is the IEEE value
+  (``nan``, ``±inf``) in both back ends, never an exception;
+* a batch of points ``(..., n)`` and/or data: the ``"numpy"`` code broadcasts over the batch
+  and over the samples; with data the result is the **mean over the samples**.
+
+numpy's floating-point warnings are silenced inside generated code: a domain error shows up
+as ``nan``/``inf`` in the result, by design.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from . import codegen
+from .errors import DataError, PointError
+from .table import NodeTable
+
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+class Program:
+    """Generated code for ``outputs`` of ``table`` with inputs ``variables`` and ``parameters``."""
+
+    def __init__(self, table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
+                 parameters: Sequence[int]) -> None:
+        self.table = table
+        self.outputs = tuple(outputs)
+        self.variables = tuple(variables)
+        self.parameters = tuple(parameters)
+        self._sources: dict[str, str] = {}
+        self._functions: dict[str, Callable] = {}
+
+    def source(self, backend: str) -> str:
+        if backend not in self._sources:
+            self._sources[backend] = codegen.generate(
+                self.table, self.outputs, self.variables, self.parameters, backend)
+        return self._sources[backend]
+
+    def function(self, backend: str) -> Callable:
+        """The compiled ``f(x, p)`` for the back end (generated and compiled once)."""
+        fn = self._functions.get(backend)
+        if fn is None:
+            fn = self._functions[backend] = codegen.build(self.source(backend), backend)
+        return fn
+
+    def evaluate(self, x: np.ndarray, data: tuple[np.ndarray, ...] | None,
+                 backend: str = "auto") -> np.ndarray:
+        """Values of all outputs: an array of shape ``x.shape[:-1] + (len(outputs),)``."""
+        single = x.ndim == 1
+        if backend == "auto":
+            backend = "math" if single and data is None else "numpy"
+        if backend == "math":
+            if not single or data is not None:
+                raise PointError("the 'math' back end evaluates one point without data; "
+                                 "use backend='numpy' (or 'auto') for batches and data")
+            return self._evaluate_math(x.tolist())
+        if backend != "numpy":
+            raise ValueError(f"unknown back end {backend!r}; expected 'auto', 'math' or 'numpy'")
+        return self._evaluate_numpy(x, data)
+
+    def _evaluate_math(self, point: list[float]) -> np.ndarray:
+        try:
+            out = self.function("math")(point, ())
+        except _MATH_ERRORS:
+            with np.errstate(all="ignore"):
+                out = self.function("numpy")([np.float64(v) for v in point], ())
+        return np.array(out if len(self.outputs) > 1 else (out,), dtype=float)
+
+    def _evaluate_numpy(self, x: np.ndarray, data: tuple[np.ndarray, ...] | None) -> np.ndarray:
+        shape = x.shape[:-1]
+        if data is None:
+            cols = [x[..., j] for j in range(x.shape[-1])]
+            params: tuple = ()
+        else:
+            cols = [x[..., j, None] for j in range(x.shape[-1])]
+            params = data
+            shape = shape + (len(data[0]),)
+        with np.errstate(all="ignore"):
+            out = self.function("numpy")(cols, params)
+        outs = out if len(self.outputs) > 1 else (out,)
+        result = np.stack([np.broadcast_to(np.asarray(o, dtype=float), shape) for o in outs], -1)
+        if data is not None:
+            result = result.mean(axis=-2)
+        return result
+
+
+# --- validating user input -----------------------------------------------------------------
+
+
+def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged nested lists, exotic objects
+        raise error(f"{what} is not a numeric array: {exc}") from None
+    if arr.dtype.kind == "O":
+        try:  # SymPy numbers, Fractions, Decimals: accept what converts to float
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise error(f"{what} has non-numeric entries: {value!r}") from None
+    if arr.dtype.kind not in "biuf":
+        raise error(f"{what} must be real numbers; got dtype {arr.dtype} from {value!r}")
+    return arr.astype(float)
+
+
+def _key_lookup(symbols: Sequence[sp.Symbol]) -> dict:
+    lookup: dict = {}
+    for i, s in enumerate(symbols):
+        lookup[s] = i
+        lookup[s.name] = i
+    return lookup
+
+
+def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point") -> np.ndarray:
+    """``point`` as a float array of shape ``(..., n)`` aligned with ``wrt``.
+
+    Accepts a sequence or array aligned with ``wrt`` (last axis), or a dict keyed by the
+    symbols or their names.  A bare number is accepted when there is one variable.
+    """
+    n = len(wrt)
+    if isinstance(point, Mapping):
+        lookup = _key_lookup(wrt)
+        unknown = [k for k in point if k not in lookup]
+        if unknown:
+            raise PointError(f"{what} has unknown keys {unknown}; the variables are "
+                             f"{[s.name for s in wrt]}")
+        given = {lookup[k]: v for k, v in point.items()}
+        missing = [wrt[i].name for i in range(n) if i not in given]
+        if missing:
+            raise PointError(f"{what} is missing values for {missing}")
+        cols = [_numeric_array(given[i], f"{what}[{wrt[i].name}]", PointError) for i in range(n)]
+        try:
+            return np.stack(np.broadcast_arrays(*cols), axis=-1) if cols else np.zeros(0)
+        except ValueError as exc:
+            raise PointError(f"{what} values have incompatible shapes: {exc}") from None
+    arr = _numeric_array(point, what, PointError)
+    if arr.ndim == 0:
+        if n != 1:
+            raise PointError(f"{what} is a single number but there are {n} variables "
+                             f"{[s.name for s in wrt]}; give a sequence of {n} values")
+        arr = arr.reshape(1)
+    if arr.shape[-1] != n:
+        raise PointError(f"{what} has {arr.shape[-1]} entries (shape {arr.shape}) but there are "
+                         f"{n} variables {[s.name for s in wrt]}")
+    return arr
+
+
+def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | None:
+    """Data for ``params`` as a tuple of equal-length 1-D float arrays (``None`` without params).
+
+    Accepts a dict keyed by the parameter symbols or their names, or an ``(N, p)`` array
+    whose columns follow ``params``.
+    """
+    names = [s.name for s in params]
+    if not params:
+        if data is not None and len(data):
+            raise DataError("data was given but the graph has no params")
+        return None
+    if data is None:
+        raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")
+    if isinstance(data, Mapping):
+        lookup = _key_lookup(params)
+        unknown = [k for k in data if k not in lookup]
+        if unknown:
+            raise DataError(f"data has unknown keys {unknown}; the params are {names}")
+        given = {lookup[k]: v for k, v in data.items()}
+        missing = [names[i] for i in range(len(params)) if i not in given]
+        if missing:
+            raise DataError(f"missing data for params {missing}")
+        cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError) for i in range(len(params))]
+    else:
+        table = _numeric_array(data, "data", DataError)
+        if table.ndim != 2 or table.shape[1] != len(params):
+            raise DataError(f"data array must have shape (N, {len(params)}) with columns "
+                            f"{names}; got shape {table.shape}")
+        cols = list(table.T)
+    cols = [c.reshape(1) if c.ndim == 0 else c for c in cols]
+    for name, c in zip(names, cols):
+        if c.ndim != 1:
+            raise DataError(f"data[{name}] must be a 1-D array of samples; got shape {c.shape}")
+    lengths = {len(c) for c in cols}
+    if len(lengths) != 1:
+        raise DataError(f"data arrays have unequal lengths {dict(zip(names, map(len, cols)))}")
+    if 0 in lengths:
+        raise DataError("data has no samples (N = 0); the mean over samples is undefined")
+    return tuple(cols)
+
+
+def natural_key(sym: sp.Symbol) -> tuple:
+    """Sort key comparing the digit runs of a name as numbers: x2 before x10."""
+    return tuple(int(part) if part.isdigit() else part
+                 for part in re.split(r"(\d+)", sym.name)), sym.name

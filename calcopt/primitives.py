@@ -1,0 +1,334 @@
+"""The one table of primitives.
+
+Every operation calcopt knows is one :class:`Primitive` entry in :data:`PRIMITIVES`,
+and the entry carries everything the system knows about it:
+
+* ``sympy_types`` / ``to_sympy``: how it is read from and written back to SymPy;
+* ``math`` / ``numpy``: the code it generates for the two numeric back ends;
+* ``partials``: its local partial derivatives, as a rule that builds derivative
+  nodes with a :class:`calcopt.table.Builder` (used by forward *and* reverse mode);
+* ``label``, ``domain``: how it is drawn and where it is defined.
+
+Later analyses (interval extension, curvature, monotonicity) add *fields* here,
+not new dispatch chains elsewhere.  Adding a primitive is adding one entry.
+
+Conventions at non-differentiable points (documented in ``docs/primitives.md``)
+follow ``sympy.diff`` so exact results agree with SymPy:
+
+* ``d|a|/da = sign(a)`` with ``sign(0) = 0``;
+* ``d max(a, b)/da = Heaviside(a - b)`` with ``Heaviside(0) = 1/2`` (ties split);
+* the derivatives of ``sign`` and ``Heaviside`` are taken as ``0`` (their classical
+  derivative away from the jump; SymPy would return ``DiracDelta`` terms).
+
+Examples
+--------
+>>> from calcopt.primitives import PRIMITIVES, BY_NAME
+>>> BY_NAME["exp"].label, BY_NAME["exp"].numpy(["x0"], [None])
+('exp', 'np.exp(x0)')
+>>> len(PRIMITIVES) > 15
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import mul as _mul
+from typing import Any, Callable, Sequence
+
+import sympy as sp
+
+Code = Sequence[str]
+Consts = Sequence[Any]  # the exact constant of each argument, or None when it is not a constant
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One operation: everything calcopt knows about it, in one place.
+
+    Attributes
+    ----------
+    name:
+        Identifier used in node tables, ``op_counts`` and the networkx view.
+    arity:
+        Number of arguments; ``None`` for n-ary operations (``add``, ``mul``, ``max``, ``min``);
+        ``0`` for the two leaf kinds.
+    label:
+        Short symbol for diagrams (``+``, ``×``, ``exp``).
+    sympy_types:
+        SymPy classes compiled to this primitive.
+    to_sympy:
+        Rebuilds the SymPy expression from the SymPy expressions of the arguments.
+    math, numpy:
+        ``(argument code, argument constants) -> code`` for the ``"math"`` back end (Python
+        floats) and the ``"numpy"`` back end (arrays).  Argument code is always an atom
+        (a name, a literal or a parenthesised expression); the result must be one too.
+    partials:
+        ``(builder, node, args, wanted) -> list``: the local partial derivative of the node
+        with respect to each argument, as node ids built with the builder; ``None`` where
+        ``wanted[i]`` is false (the argument does not depend on any variable).
+    commutative:
+        Argument order does not matter (the builder sorts the arguments to share more nodes).
+    domain:
+        Where the operation is real-valued and finite, in words.
+    """
+
+    name: str
+    arity: int | None
+    label: str
+    sympy_types: tuple[type, ...]
+    to_sympy: Callable[..., sp.Expr]
+    math: Callable[[Code, Consts], str]
+    numpy: Callable[[Code, Consts], str]
+    partials: Callable[..., list]
+    commutative: bool = False
+    domain: str = "all reals"
+    # Room for later properties (interval extension, curvature, monotonicity): add fields here.
+    extra: dict = field(default_factory=dict)
+
+
+# --- helpers for generated code ------------------------------------------------------------
+# These are placed in the namespace of generated "math" code.  They exist where Python's
+# built-ins do not give IEEE semantics (NaN must propagate, never be silently dropped).
+
+
+def _sign(a: float) -> float:
+    if a != a:
+        return a
+    return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+
+
+def _heaviside(a: float, h0: float) -> float:
+    if a != a:
+        return a
+    return 1.0 if a > 0 else (0.0 if a < 0 else h0)
+
+
+def _max(*values: float) -> float:
+    for v in values:
+        if v != v:
+            return v
+    return max(values)
+
+
+def _min(*values: float) -> float:
+    for v in values:
+        if v != v:
+            return v
+    return min(values)
+
+
+def _prod(values):
+    return reduce(_mul, values)
+
+
+MATH_NAMESPACE = {
+    "math": math,
+    "_sign": _sign,
+    "_heaviside": _heaviside,
+    "_max": _max,
+    "_min": _min,
+    "_prod": _prod,
+}
+
+# Chains longer than this become ``sum((...))`` so the Python compiler never meets a
+# left-nested expression thousands of levels deep.
+_LONG = 32
+
+
+# --- code emitters ---------------------------------------------------------------------------
+
+
+def _call(fname: str) -> Callable[[Code, Consts], str]:
+    return lambda a, c: f"{fname}({', '.join(a)})"
+
+
+def _emit_add(a: Code, c: Consts) -> str:
+    return f"sum(({', '.join(a)},))" if len(a) > _LONG else "(" + " + ".join(a) + ")"
+
+
+def _emit_mul(a: Code, c: Consts) -> str:
+    if len(a) > _LONG:
+        return f"_prod(({', '.join(a)},))"
+    if c[0] == -1 and len(a) >= 2:  # SymPy writes -y as Mul(-1, y)
+        return "(-" + "*".join(a[1:]) + ")"
+    return "(" + "*".join(a) + ")"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, sp.Integer)
+
+
+def _emit_pow(sqrt: str, general: str) -> Callable[[Code, Consts], str]:
+    def emit(a: Code, c: Consts) -> str:
+        base, expo = a
+        e = c[1]
+        if _is_int(e):
+            return f"({base}**{int(e)})"
+        if e == sp.Rational(1, 2):
+            return f"{sqrt}({base})"
+        return f"{general}({base}, {expo})"
+
+    return emit
+
+
+def _emit_minmax(builtin_math: str, ufunc: str) -> tuple[Callable, Callable]:
+    def m(a: Code, c: Consts) -> str:
+        return f"{builtin_math}({', '.join(a)})"
+
+    def n(a: Code, c: Consts) -> str:
+        return reduce(lambda acc, x: f"{ufunc}({acc}, {x})", a)
+
+    return m, n
+
+
+# --- local partial derivative rules ---------------------------------------------------------
+# b is a calcopt.table.Builder; node is the id of the node, args its argument ids.
+
+
+def _d_add(b, node, args, wanted):
+    return [b.one if w else None for w in wanted]
+
+
+def _d_mul(b, node, args, wanted):
+    k = len(args)
+    if k <= 4:
+        return [b.mul(*(args[:i] + args[i + 1:])) if w else None for i, w in enumerate(wanted)]
+    # Prefix and suffix products: O(k) nodes instead of O(k^2).
+    prefix = [b.one]
+    for a in args[:-1]:
+        prefix.append(b.mul(prefix[-1], a))
+    suffix = [b.one]
+    for a in reversed(args[1:]):
+        suffix.append(b.mul(a, suffix[-1]))
+    suffix.reverse()
+    return [b.mul(prefix[i], suffix[i]) if w else None for i, w in enumerate(wanted)]
+
+
+def _d_pow(b, node, args, wanted):
+    base, expo = args
+    d_base = d_expo = None
+    if wanted[0]:
+        d_base = b.mul(expo, b.pow(base, b.add(expo, b.minus_one)))
+    if wanted[1]:
+        d_expo = b.mul(node, b.call("log", base))
+    return [d_base, d_expo]
+
+
+def _unary(rule: Callable) -> Callable:
+    """Wrap a rule for a one-argument primitive: ``rule(b, node, arg) -> partial``."""
+
+    def partials(b, node, args, wanted):
+        return [rule(b, node, args[0]) if wanted[0] else None]
+
+    return partials
+
+
+def _one_minus_square(b, a):
+    return b.add(b.one, b.neg(b.pow(a, b.two)))
+
+
+def _d_asin(b, node, a):
+    return b.pow(_one_minus_square(b, a), b.const(sp.Rational(-1, 2)))
+
+
+def _d_zero(b, node, args, wanted):
+    return [b.zero if w else None for w in wanted]
+
+
+def _d_minmax(which: str) -> Callable:
+    """SymPy's rule: d max(a_i, others)/d a_i = Heaviside(a_i - max(others)), H(0) = 1/2."""
+
+    def partials(b, node, args, wanted):
+        half = b.half
+        out = []
+        for i, w in enumerate(wanted):
+            if not w:
+                out.append(None)
+                continue
+            others = args[:i] + args[i + 1:]
+            rest = others[0] if len(others) == 1 else b.call(which, *others)
+            gap = b.sub(args[i], rest) if which == "max" else b.sub(rest, args[i])
+            out.append(b.call("heaviside", gap, half))
+        return out
+
+    return partials
+
+
+def _leaf_partials(b, node, args, wanted):  # leaves have no arguments
+    return []
+
+
+def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the code generator
+    raise AssertionError("leaves generate no operation code")
+
+
+def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None):
+    return Primitive(
+        name=name, arity=1, label=label or name, sympy_types=(sympy_cls,),
+        to_sympy=sympy_cls, math=_call(math_fn), numpy=_call(np_fn),
+        partials=_unary(rule), domain=domain,
+    )
+
+
+_max_math, _max_np = _emit_minmax("_max", "np.maximum")
+_min_math, _min_np = _emit_minmax("_min", "np.minimum")
+
+
+def _square(b, a):
+    return b.pow(a, b.two)
+
+
+PRIMITIVES: tuple[Primitive, ...] = (
+    # Leaves first: their op codes are fixed (CONST = 0, SYMBOL = 1).
+    Primitive("constant", 0, "const", (), lambda v: v, _no_code, _no_code, _leaf_partials),
+    Primitive("symbol", 0, "sym", (), lambda s: s, _no_code, _no_code, _leaf_partials),
+    Primitive("add", None, "+", (sp.Add,), sp.Add, _emit_add, _emit_add, _d_add, commutative=True),
+    Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True),
+    Primitive("pow", 2, "^", (sp.Pow,), sp.Pow, _emit_pow("math.sqrt", "math.pow"),
+              _emit_pow("np.sqrt", "np.power"), _d_pow,
+              domain="base > 0 for non-integer exponents; base != 0 for negative exponents"),
+    _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n),
+    _function("log", sp.log, "math.log", "np.log",
+              lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0"),
+    _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a)),
+    _function("cos", sp.cos, "math.cos", "np.cos", lambda b, n, a: b.neg(b.call("sin", a))),
+    _function("tan", sp.tan, "math.tan", "np.tan",
+              lambda b, n, a: b.add(b.one, _square(b, n)), domain="cos(a) != 0"),
+    _function("sinh", sp.sinh, "math.sinh", "np.sinh", lambda b, n, a: b.call("cosh", a)),
+    _function("cosh", sp.cosh, "math.cosh", "np.cosh", lambda b, n, a: b.call("sinh", a)),
+    _function("tanh", sp.tanh, "math.tanh", "np.tanh",
+              lambda b, n, a: b.add(b.one, b.neg(_square(b, n)))),
+    _function("asin", sp.asin, "math.asin", "np.arcsin", _d_asin, domain="-1 <= a <= 1"),
+    _function("acos", sp.acos, "math.acos", "np.arccos",
+              lambda b, n, a: b.neg(_d_asin(b, n, a)), domain="-1 <= a <= 1"),
+    _function("atan", sp.atan, "math.atan", "np.arctan",
+              lambda b, n, a: b.pow(b.add(b.one, _square(b, a)),
+                                    b.minus_one)),
+    _function("abs", sp.Abs, "abs", "np.abs", lambda b, n, a: b.call("sign", a), label="|·|"),
+    Primitive("sign", 1, "sign", (sp.sign,), sp.sign, _call("_sign"), _call("np.sign"), _d_zero),
+    Primitive("heaviside", 2, "H", (sp.Heaviside,), sp.Heaviside, _call("_heaviside"),
+              _call("np.heaviside"), _d_zero),
+    Primitive("max", None, "max", (sp.Max,), sp.Max, _max_math, _max_np, _d_minmax("max"),
+              commutative=True),
+    Primitive("min", None, "min", (sp.Min,), sp.Min, _min_math, _min_np, _d_minmax("min"),
+              commutative=True),
+)
+
+CONST = 0
+SYMBOL = 1
+BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+CODE: dict[str, int] = {p.name: i for i, p in enumerate(PRIMITIVES)}
+BY_SYMPY_TYPE: dict[type, int] = {t: i for i, p in enumerate(PRIMITIVES) for t in p.sympy_types}
+
+assert PRIMITIVES[CONST].name == "constant" and PRIMITIVES[SYMBOL].name == "symbol"
+
+
+def supported_operations() -> list[str]:
+    """Names of the operations calcopt can compile, for error messages and docs.
+
+    >>> "exp" in supported_operations()
+    True
+    """
+    return [p.name for p in PRIMITIVES if p.arity != 0]

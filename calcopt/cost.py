@@ -1,7 +1,11 @@
 """Cost report: why reverse mode wins when there are many inputs.
 
-Counts are *operations* of the generated straight-line code: an n-ary sum or product of
-k arguments counts k - 1, every other operation 1 (leaves and constants are free).  Sweeps
+Counts are *weighted operations* of the generated straight-line code, the weight of each
+primitive being its ``cost`` field in the table of primitives: 1 for +, ×, max, min, abs,
+sign, Heaviside (an n-ary one with k arguments counts k - 1), 4 for powers, exp, log and the
+trigonometric and hyperbolic functions (as in Griewank & Walther's weighted work model; the
+derivative of ``asin`` needs a square root, so unweighted counts would say a one-operation
+function has a five-operation gradient).  Leaves and constants are free.  Sweeps
 are measured on the derivative graphs calcopt actually builds: the primal nodes a sweep
 needs are counted in it, so "one vjp sweep" is the cost of value *and* gradient.
 """
@@ -14,13 +18,13 @@ from .primitives import PRIMITIVES, SYMBOL
 
 
 def operations(graph) -> int:
-    """Number of operations of a graph's generated code (see the module docstring)."""
+    """Weighted operation count of a graph's generated code (see the module docstring)."""
     ops, args = graph._table.ops, graph._table.args
     total = 0
     for i in range(len(ops)):
         if ops[i] > SYMBOL:
-            k = len(args[i])
-            total += k - 1 if PRIMITIVES[ops[i]].arity is None else 1
+            prim = PRIMITIVES[ops[i]]
+            total += prim.cost * (len(args[i]) - 1 if prim.arity is None else 1)
     return total
 
 

@@ -401,11 +401,16 @@ class Graph:
 
     # --- numeric derivatives ----------------------------------------------------------------------
 
-    def _eval_with(self, graph: "Graph", point: Point, extra: Point, extra_names: Sequence[sp.Symbol],
-                   what: str, data: Data, backend: str) -> np.ndarray:
-        """Evaluate a derivative graph whose inputs are ``wrt`` followed by ``extra`` values."""
+    def _eval_with(self, graph: "Graph", point: Point, extra: Point, what: str, data: Data,
+                   backend: str) -> np.ndarray:
+        """Evaluate a derivative graph whose inputs are ``wrt`` followed by ``extra`` values:
+        a tangent (one entry per variable) or a cotangent (one per output)."""
         x = numeric.as_point(point, self._wrt)
-        e = numeric.as_point(extra, extra_names, what)
+        if what == "cotangent":
+            m = len(self._outputs)
+            e = numeric.as_point(extra, self._aux_symbols("u", m), what, f"{m} outputs")
+        else:
+            e = numeric.as_point(extra, self._wrt, what)
         try:
             batch = np.broadcast_shapes(x.shape[:-1], e.shape[:-1])
         except ValueError:
@@ -429,7 +434,7 @@ class Graph:
         >>> calcopt.compile(x**2 * y).jvp([1.0, 3.0], [1.0, 0.0])
         (3.0, 6.0)
         """
-        out = self._eval_with(self.jvp_graph(), point, tangent, self._wrt, "tangent", data, backend)
+        out = self._eval_with(self.jvp_graph(), point, tangent, "tangent", data, backend)
         value, deriv = self._split(out)
         return value, self._shape_output(deriv)
 
@@ -445,15 +450,14 @@ class Graph:
         (array([6., 5.]), array([13., 12.]))
         """
         if self.is_scalar:
-            c = numeric.as_point(cotangent, (sp.Symbol("cotangent"),), "cotangent")
+            c = numeric.as_point(cotangent, (sp.Symbol("cotangent"),), "cotangent", "1 output")
             if c.shape != (1,):
                 raise PointError(f"the cotangent of a scalar graph is one number; got shape {c.shape}")
             g = self._value_and_gradient()
             out = g._eval(point, data, backend, g._program())
             value, grad = self._split(out)
             return value, grad * c[0]
-        us = self._aux_symbols("u", len(self._outputs))
-        out = self._eval_with(self.vjp_graph(), point, cotangent, us, "cotangent", data, backend)
+        out = self._eval_with(self.vjp_graph(), point, cotangent, "cotangent", data, backend)
         return self._split(out)
 
     def grad(self, point: Point, data: Data = None, backend: str = "auto") -> np.ndarray:
@@ -519,8 +523,8 @@ class Graph:
 
         graph = self._cached(key, build)
         if names:
-            out = self._eval_with(graph, point, direction, names, "cotangent" if mode == "reverse"
-                                  else "tangent", data, "numpy")
+            out = self._eval_with(graph, point, direction,
+                                  "cotangent" if mode == "reverse" else "tangent", data, "numpy")
         else:
             out = graph._eval(point, data, "numpy", graph._program())
         if out.ndim != 1:
@@ -614,23 +618,29 @@ class Graph:
             self._cache["coloring"] = sparsity.distance2_coloring(self.hessian_sparsity())
         return self._cache["coloring"]
 
+    def _upper_pattern(self) -> tuple[list[int], list[int]]:
+        """Rows and columns of the structural non-zeros with i <= j (row-major)."""
+        pattern = scipy.sparse.triu(self.hessian_sparsity(), format="coo")
+        order = np.lexsort((pattern.col, pattern.row))
+        return pattern.row[order].tolist(), pattern.col[order].tolist()
+
     def _hessian_entries(self) -> "Graph":
-        """Exact Hessian entries at the sparsity pattern (row-major), by forward-over-reverse
-        with one forward sweep per colour."""
+        """Exact Hessian entries ``H[i, j]``, ``i <= j``, at the sparsity pattern (row-major,
+        as :meth:`_upper_pattern`), by forward-over-reverse: one forward sweep of the gradient
+        graph per colour, each entry read off directly.  The lower triangle mirrors it."""
         def build():
             gg = self.gradient_graph()
             coloring = self.hessian_coloring()
-            pattern = self.hessian_sparsity().tocoo()
+            rows, cols = self._upper_pattern()
             table = gg._table.copy()
             b = Builder(table)
-            one, zero = b.const(sp.S.One), b.const(sp.S.Zero)
             live = table.reachable(gg._outputs)
             sweeps = []
             for c in range(coloring.n_colors):
-                seeds = {gg._var_ids[j]: one for j in np.flatnonzero(coloring.colors == c)}
+                seeds = {gg._var_ids[j]: b.one for j in np.flatnonzero(coloring.colors == c)}
                 sweeps.append(ad.forward(b, seeds, live))
-            entries = [sweeps[coloring.colors[j]].get(gg._outputs[i], zero)
-                       for i, j in zip(pattern.row.tolist(), pattern.col.tolist())]
+            entries = [sweeps[coloring.colors[j]].get(gg._outputs[i], b.zero)
+                       for i, j in zip(rows, cols)]
             return gg._derived(table, entries, self._wrt, (len(entries),))
 
         self._require_scalar("hessian")
@@ -644,12 +654,10 @@ class Graph:
         def build():
             n = len(self._wrt)
             entries = self._hessian_entries()
-            pattern = self.hessian_sparsity().tocoo()
             table = entries._table.copy()
-            zero = table.const(sp.S.Zero)
-            outs = [zero] * (n * n)
-            for k, (i, j) in enumerate(zip(pattern.row.tolist(), pattern.col.tolist())):
-                outs[i * n + j] = entries._outputs[k]
+            outs = [table.const(sp.S.Zero)] * (n * n)
+            for node, i, j in zip(entries._outputs, *self._upper_pattern()):
+                outs[i * n + j] = outs[j * n + i] = node
             return entries._derived(table, outs, self._wrt, (n, n))
 
         self._require_scalar("hessian")
@@ -659,7 +667,8 @@ class Graph:
         """The exact Hessian: a SymPy Matrix, or a ``SparseMatrix`` with ``sparse=True``.
 
         Forward-over-reverse: one forward sweep of the gradient graph per colour of
-        :meth:`hessian_coloring`, entries read off directly.
+        :meth:`hessian_coloring`, entries read off directly; the upper triangle is computed
+        and mirrored, so the result is symmetric entry by entry.
 
         >>> import sympy as sp, calcopt
         >>> x, y = sp.symbols("x y")
@@ -671,14 +680,13 @@ class Graph:
         self._require_scalar("hessian")
         if not sparse:
             return self.hessian_graph().to_sympy()
-        n = len(self._wrt)
         entries = self._hessian_entries()
-        pattern = self.hessian_sparsity().tocoo()
         values = {}
-        for k, (i, j) in enumerate(zip(pattern.row.tolist(), pattern.col.tolist())):
-            e = entries.expr(entries._outputs[k])
+        for node, i, j in zip(entries._outputs, *self._upper_pattern()):
+            e = entries.expr(node)
             if e != 0:
-                values[(i, j)] = e
+                values[(i, j)] = values[(j, i)] = e
+        n = len(self._wrt)
         return sp.SparseMatrix(n, n, values)
 
     def hvp_graph(self) -> "Graph":
@@ -704,8 +712,7 @@ class Graph:
         >>> calcopt.compile(x**2 * y).hvp([1.0, 2.0], [1.0, 0.0])
         array([4., 2.])
         """
-        vs = self._aux_symbols("v", len(self._wrt))
-        return self._eval_with(self.hvp_graph(), point, v, vs, "v", data, backend)
+        return self._eval_with(self.hvp_graph(), point, v, "v", data, backend)
 
     def hess(self, point: Point, data: Data = None, sparse: bool = False):
         """Numeric Hessian at one point: dense ``(n, n)`` array (n HVPs in one vectorised call),
@@ -764,6 +771,8 @@ def _as_expressions(expr) -> tuple[list[sp.Expr], tuple[int, ...] | None]:
             "calcopt.compile takes a SymPy expression, not a string: text is never evaluated. "
             "Build the expression with SymPy symbols (x = sympy.Symbol('x'); x**2 + 1)")
     if isinstance(expr, sp.MatrixBase):
+        if not len(expr):
+            raise InvalidInputError("an empty Matrix has no outputs to compile")
         return [_as_expression(e) for e in expr], tuple(expr.shape)
     if isinstance(expr, (list, tuple)):
         if not expr:
@@ -834,7 +843,11 @@ def compile(expr, wrt: Iterable[sp.Symbol] | None = None, params: Iterable[sp.Sy
     """
     exprs, shape = _as_expressions(expr)
     params = _as_symbols(params, "params")
-    free = set().union(*(e.free_symbols for e in exprs))
+    table = NodeTable()
+    outputs = compile_into(table, exprs)
+    # The symbols are the table's symbol leaves (SymPy's free_symbols would recurse, and
+    # fail on expressions nested a few hundred levels deep).
+    free = {table.args[i] for i in range(len(table)) if table.ops[i] == SYMBOL}
     if wrt is None:
         wrt = sorted(free - set(params), key=numeric.natural_key)
     wrt = _as_symbols(wrt, "wrt")
@@ -846,6 +859,4 @@ def compile(expr, wrt: Iterable[sp.Symbol] | None = None, params: Iterable[sp.Sy
     if unbound:
         raise SymbolError(f"free symbols {unbound} are neither in wrt nor in params; add them to "
                           "wrt (variables) or params (data / symbolic constants)")
-    table = NodeTable()
-    outputs = compile_into(table, exprs)
     return Graph(table, outputs, wrt, params, shape)

@@ -17,6 +17,7 @@ as ``nan``/``inf`` in the result, by design.
 
 from __future__ import annotations
 
+import numbers
 import re
 from typing import Any, Callable, Mapping, Sequence
 
@@ -76,7 +77,7 @@ class Program:
         except _MATH_ERRORS:
             with np.errstate(all="ignore"):
                 out = self.function("numpy")([np.float64(v) for v in point], ())
-        return np.array(out if len(self.outputs) > 1 else (out,), dtype=float)
+        return np.array((out,) if len(self.outputs) == 1 else out, dtype=float)
 
     def _evaluate_numpy(self, x: np.ndarray, data: tuple[np.ndarray, ...] | None) -> np.ndarray:
         shape = x.shape[:-1]
@@ -89,8 +90,11 @@ class Program:
             shape = shape + (len(data[0]),)
         with np.errstate(all="ignore"):
             out = self.function("numpy")(cols, params)
-        outs = out if len(self.outputs) > 1 else (out,)
-        result = np.stack([np.broadcast_to(np.asarray(o, dtype=float), shape) for o in outs], -1)
+        outs = (out,) if len(self.outputs) == 1 else out
+        if not outs:  # e.g. the gradient of a graph without variables
+            result = np.zeros(shape + (0,))
+        else:
+            result = np.stack([np.broadcast_to(np.asarray(o, dtype=float), shape) for o in outs], -1)
         if data is not None:
             result = result.mean(axis=-2)
         return result
@@ -105,13 +109,20 @@ def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
     except Exception as exc:  # ragged nested lists, exotic objects
         raise error(f"{what} is not a numeric array: {exc}") from None
     if arr.dtype.kind == "O":
-        try:  # SymPy numbers, Fractions, Decimals: accept what converts to float
-            arr = arr.astype(float)
-        except (TypeError, ValueError):
-            raise error(f"{what} has non-numeric entries: {value!r}") from None
+        # SymPy numbers, Fractions, Decimals are accepted; None would silently become nan.
+        bad = [v for v in arr.flat if not _is_real_number(v)]
+        if bad:
+            raise error(f"{what} has non-numeric entries {bad[:3]!r}; expected real numbers")
+        arr = arr.astype(float)
     if arr.dtype.kind not in "biuf":
         raise error(f"{what} must be real numbers; got dtype {arr.dtype} from {value!r}")
     return arr.astype(float)
+
+
+def _is_real_number(v: Any) -> bool:
+    if isinstance(v, sp.Basic):
+        return bool(v.is_number and v.is_real)
+    return isinstance(v, numbers.Number) and not isinstance(v, (complex, bool)) or isinstance(v, np.bool_)
 
 
 def _key_lookup(symbols: Sequence[sp.Symbol]) -> dict:
@@ -122,13 +133,16 @@ def _key_lookup(symbols: Sequence[sp.Symbol]) -> dict:
     return lookup
 
 
-def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point") -> np.ndarray:
+def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point",
+             expected: str | None = None) -> np.ndarray:
     """``point`` as a float array of shape ``(..., n)`` aligned with ``wrt``.
 
     Accepts a sequence or array aligned with ``wrt`` (last axis), or a dict keyed by the
-    symbols or their names.  A bare number is accepted when there is one variable.
+    symbols or their names.  A bare number is accepted when there is one entry.
+    ``expected`` describes the entries in error messages (default: the variables).
     """
     n = len(wrt)
+    expected = expected or f"{n} variables {[s.name for s in wrt]}"
     if isinstance(point, Mapping):
         lookup = _key_lookup(wrt)
         unknown = [k for k in point if k not in lookup]
@@ -147,12 +161,12 @@ def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point") -> np.nd
     arr = _numeric_array(point, what, PointError)
     if arr.ndim == 0:
         if n != 1:
-            raise PointError(f"{what} is a single number but there are {n} variables "
-                             f"{[s.name for s in wrt]}; give a sequence of {n} values")
+            raise PointError(f"{what} is a single number but there are {expected}; "
+                             f"give a sequence of {n} values")
         arr = arr.reshape(1)
     if arr.shape[-1] != n:
         raise PointError(f"{what} has {arr.shape[-1]} entries (shape {arr.shape}) but there are "
-                         f"{n} variables {[s.name for s in wrt]}")
+                         f"{expected}")
     return arr
 
 
@@ -164,8 +178,9 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
     """
     names = [s.name for s in params]
     if not params:
-        if data is not None and len(data):
-            raise DataError("data was given but the graph has no params")
+        if data is not None and not (isinstance(data, Mapping) and not data):
+            raise DataError("data was given but the graph has no params; data= supplies "
+                            "values of params (see calcopt.compile(..., params=[...]))")
         return None
     if data is None:
         raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")

@@ -32,7 +32,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from operator import mul as _mul
 from typing import Any, Callable, Sequence
@@ -70,6 +70,10 @@ class Primitive:
         ``wanted[i]`` is false (the argument does not depend on any variable).
     commutative:
         Argument order does not matter (the builder sorts the arguments to share more nodes).
+    cost:
+        Weight of one evaluation in the cost report (per extra argument for n-ary operations):
+        1 for arithmetic-like operations, 4 for powers and transcendental functions, as in the
+        weighted operation counts of Griewank & Walther, *Evaluating Derivatives*, ch. 4.
     domain:
         Where the operation is real-valued and finite, in words.
     """
@@ -84,8 +88,8 @@ class Primitive:
     partials: Callable[..., list]
     commutative: bool = False
     domain: str = "all reals"
-    # Room for later properties (interval extension, curvature, monotonicity): add fields here.
-    extra: dict = field(default_factory=dict)
+    cost: int = 1
+    # Later properties (interval extension, curvature, monotonicity) are added as fields here.
 
 
 # --- helpers for generated code ------------------------------------------------------------
@@ -264,11 +268,11 @@ def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the c
     raise AssertionError("leaves generate no operation code")
 
 
-def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None):
+def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4):
     return Primitive(
         name=name, arity=1, label=label or name, sympy_types=(sympy_cls,),
         to_sympy=sympy_cls, math=_call(math_fn), numpy=_call(np_fn),
-        partials=_unary(rule), domain=domain,
+        partials=_unary(rule), domain=domain, cost=cost,
     )
 
 
@@ -287,7 +291,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("add", None, "+", (sp.Add,), sp.Add, _emit_add, _emit_add, _d_add, commutative=True),
     Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True),
     Primitive("pow", 2, "^", (sp.Pow,), sp.Pow, _emit_pow("math.sqrt", "math.pow"),
-              _emit_pow("np.sqrt", "np.power"), _d_pow,
+              _emit_pow("np.sqrt", "np.power"), _d_pow, cost=4,
               domain="base > 0 for non-integer exponents; base != 0 for negative exponents"),
     _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n),
     _function("log", sp.log, "math.log", "np.log",
@@ -306,7 +310,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     _function("atan", sp.atan, "math.atan", "np.arctan",
               lambda b, n, a: b.pow(b.add(b.one, _square(b, a)),
                                     b.minus_one)),
-    _function("abs", sp.Abs, "abs", "np.abs", lambda b, n, a: b.call("sign", a), label="|·|"),
+    _function("abs", sp.Abs, "abs", "np.abs", lambda b, n, a: b.call("sign", a), label="|·|",
+              cost=1),
     Primitive("sign", 1, "sign", (sp.sign,), sp.sign, _call("_sign"), _call("np.sign"), _d_zero),
     Primitive("heaviside", 2, "H", (sp.Heaviside,), sp.Heaviside, _call("_heaviside"),
               _call("np.heaviside"), _d_zero),

@@ -151,8 +151,8 @@ class Builder:
     """Adds nodes to a table with exact local simplifications; used by the derivative transforms.
 
     Simplifications are O(number of arguments) and exact: constants fold in SymPy's exact
-    arithmetic, ``0``/``1`` are dropped from sums/products, a constant factor of a product
-    argument is folded into the product's constant, and a function of constants folds when
+    arithmetic, ``0``/``1`` are dropped from sums/products, the constant of a two-factor
+    product argument ``d*y`` is folded into the product's constant, and a function of constants folds when
     SymPy evaluates it to a number (``cos(0) -> 1``).  Arguments of commutative operations
     are put in a canonical order (constant first, then by id) so equal sums share one node.
     """
@@ -235,9 +235,11 @@ class Builder:
             if op == _MUL:
                 inner = vals[f]
                 c = inner[0]
-                if ops[c] == CONST and vals[c].is_Number:  # c*(d*y) -> (c*d)*y
+                # c*(d*y) -> (c*d)*y, only for a two-factor inner product: copying longer
+                # products in would make repeated products grow with depth (not O(size)).
+                if len(inner) == 2 and ops[c] == CONST and vals[c].is_Number:
                     coeff = c if coeff is None else self._fold(_MUL, coeff, c)
-                    rest.extend(inner[1:])
+                    rest.append(inner[1])
                     continue
             elif op == CONST and vals[f].is_Number:
                 coeff = f if coeff is None else self._fold(_MUL, coeff, f)

@@ -417,7 +417,7 @@ def main(argv=None) -> int:
     print(f"  grad f(x): {fmt_s(cr['grad'])} per call  (g.gradient_graph().function('math'))")
     print(f"  generated-code gradient / f = {cr['grad'] / cr['f']:.2f}")
     print(f"  cost report: g.cost().gradient_ratio = {cost.gradient_ratio:.2f} "
-          f"(operations of one vjp sweep / f: {cost.vjp_sweep:,} / {cost.f:,})")
+          f"(weighted operations of one vjp sweep / f: {cost.vjp_sweep:,} / {cost.f:,})")
     print(f"  peak memory of building gradient + sparse Hessian (g._hessian_entries(), "
           f"tracemalloc): {cr['peak'] / 2**20:.1f} MiB peak, {cr['retained'] / 2**20:.1f} MiB "
           f"retained; {cr['peak'] / cr['nodes']:.0f} B per f node, "

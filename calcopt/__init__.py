@@ -11,8 +11,8 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 (1.0, array([-2.,  0.]))
 """
 
-from .errors import (CalcoptError, ComplexValueError, DataError, InvalidInputError, PointError,
-                     RelationalError, ShapeError, SymbolError, UnevaluatedError,
+from .errors import (CalcoptError, ComplexValueError, DataError, InvalidInputError, OptionError,
+                     PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
                      UnsupportedOperationError)
 from .graph import Graph, compile
 from .primitives import PRIMITIVES, supported_operations
@@ -20,7 +20,8 @@ from .primitives import PRIMITIVES, supported_operations
 __version__ = "0.1.0"
 
 __all__ = [
-    "CalcoptError", "ComplexValueError", "DataError", "Graph", "InvalidInputError", "PointError",
+    "CalcoptError", "ComplexValueError", "DataError", "Graph", "InvalidInputError", "OptionError",
+    "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
     "UnsupportedOperationError", "compile", "supported_operations",
 ]

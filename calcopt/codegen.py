@@ -34,6 +34,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .errors import OptionError
 from .primitives import CONST, MATH_NAMESPACE, PRIMITIVES, SYMBOL, _prod
 from .table import NodeTable
 
@@ -63,7 +64,7 @@ def generate(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
              parameters: Sequence[int], backend: str, name: str = "f") -> str:
     """Python source of ``name(x, p)`` computing ``outputs`` from the given input leaves."""
     if backend not in BACKENDS:
-        raise ValueError(f"unknown back end {backend!r}; expected one of {BACKENDS}")
+        raise OptionError(f"unknown back end {backend!r}; expected one of {BACKENDS}")
     ops, args = table.ops, table.args
     live = table.reachable(outputs)
     uses = [0] * len(ops)
@@ -86,7 +87,7 @@ def generate(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
         lines.append("    " + "".join(f"x{j}, " for j in range(len(variables))) + "= x")
     if parameters:
         lines.append("    " + "".join(f"p{j}, " for j in range(len(parameters))) + "= p")
-    emit_name = backend  # the attribute of the Primitive entry that emits code
+    emitters = [getattr(p, backend) for p in PRIMITIVES]  # Primitive.math or Primitive.numpy
     for i in range(len(ops)):
         if not live[i]:
             continue
@@ -100,7 +101,7 @@ def generate(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
             continue
         node_args = args[i]
         consts = [args[a] if ops[a] == CONST else None for a in node_args]
-        expr = getattr(PRIMITIVES[op], emit_name)([code[a] for a in node_args], consts)
+        expr = emitters[op]([code[a] for a in node_args], consts)
         d = 1 + max(depth[a] for a in node_args)
         if uses[i] == 1 and d <= MAX_INLINE_DEPTH:
             code[i] = expr

@@ -55,5 +55,9 @@ class DataError(CalcoptError, ValueError):
     """Data for the parameters is missing, has unknown keys, unequal lengths or is not numeric."""
 
 
+class OptionError(CalcoptError, ValueError):
+    """An option has an unsupported value (a back end, a differentiation mode, a node id)."""
+
+
 class ShapeError(CalcoptError, ValueError):
     """The operation needs a scalar graph (gradient, Hessian) but the graph is vector-valued."""

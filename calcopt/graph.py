@@ -36,8 +36,8 @@ import sympy as sp
 
 from . import ad, numeric
 from .compiler import compile_into
-from .errors import (ComplexValueError, InvalidInputError, PointError, RelationalError,
-                     ShapeError, SymbolError)
+from .errors import (ComplexValueError, InvalidInputError, OptionError, PointError,
+                     RelationalError, ShapeError, SymbolError)
 from .primitives import CONST, PRIMITIVES, SYMBOL
 from .table import Builder, NodeTable
 
@@ -139,7 +139,7 @@ class Graph:
     def leaf_value(self, node: int) -> sp.Basic:
         """The SymPy number of a constant node or the Symbol of a variable/parameter node."""
         if self._table.ops[node] > SYMBOL:
-            raise ValueError(f"node {node} is an operation, not a leaf")
+            raise OptionError(f"node {node} is an operation ({self.op(node)}), not a leaf")
         return self._table.args[node]
 
     def expr(self, node: int) -> sp.Expr:
@@ -284,7 +284,7 @@ class Graph:
         table = self._table.copy()
         b = Builder(table)
         if cotangents is None:
-            seeds = [b.const(sp.S.One)] * len(self._outputs)
+            seeds = [b.one] * len(self._outputs)
         else:
             seeds = [b.symbol(u) for u in cotangents]
         active = bytearray(b"\x01") * len(table) if all_nodes else table.active(self._var_ids)
@@ -325,8 +325,7 @@ class Graph:
 
         def build():
             table, b, adjoint = self._reverse_sweep()
-            zero = b.const(sp.S.Zero)
-            grads = [adjoint.get(v, zero) for v in self._var_ids]
+            grads = [adjoint.get(v, b.zero) for v in self._var_ids]
             return self._derived(table, grads, self._wrt, (len(grads), 1))
 
         return self._cached("gradient", build)
@@ -348,20 +347,18 @@ class Graph:
             return self.gradient_graph().to_sympy()
         if mode == "forward":
             return self._cached("forward gradient", self._forward_gradient_graph).to_sympy()
-        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        raise OptionError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def _forward_gradient_graph(self) -> "Graph":
         table = self._table.copy()
         b = Builder(table)
-        one, zero = b.const(sp.S.One), b.const(sp.S.Zero)
-        grads = [ad.forward(b, {v: one}).get(self._outputs[0], zero) for v in self._var_ids]
+        grads = [ad.forward(b, {v: b.one}).get(self._outputs[0], b.zero) for v in self._var_ids]
         return self._derived(table, grads, self._wrt, (len(grads), 1))
 
     def _value_and_gradient(self) -> "Graph":
         def build():
             table, b, adjoint = self._reverse_sweep()
-            zero = b.const(sp.S.Zero)
-            outs = [self._outputs[0], *(adjoint.get(v, zero) for v in self._var_ids)]
+            outs = [self._outputs[0], *(adjoint.get(v, b.zero) for v in self._var_ids)]
             return self._derived(table, outs, self._wrt, (len(outs),))
 
         return self._cached("value and gradient", build)
@@ -378,8 +375,7 @@ class Graph:
         def build():
             vs = self._aux_symbols("v", len(self._wrt))
             table, b, tangent = self._forward_sweep(dict(zip(self._var_ids, vs)))
-            zero = b.const(sp.S.Zero)
-            outs = [*self._outputs, *(tangent.get(o, zero) for o in self._outputs)]
+            outs = [*self._outputs, *(tangent.get(o, b.zero) for o in self._outputs)]
             return self._derived(table, outs, self._wrt + vs, (len(outs),))
 
         return self._cached("jvp", build)
@@ -393,8 +389,7 @@ class Graph:
         def build():
             us = self._aux_symbols("u", len(self._outputs))
             table, b, adjoint = self._reverse_sweep(us)
-            zero = b.const(sp.S.Zero)
-            outs = [*self._outputs, *(adjoint.get(v, zero) for v in self._var_ids)]
+            outs = [*self._outputs, *(adjoint.get(v, b.zero) for v in self._var_ids)]
             return self._derived(table, outs, self._wrt + us, (len(outs),))
 
         return self._cached("vjp", build)
@@ -477,6 +472,8 @@ class Graph:
 
         For teaching and annotated diagrams.  Vector graphs need a ``cotangent`` (one weight
         per output).  With ``data`` every value and adjoint is the mean over the samples.
+        Constants get adjoints too: the sensitivity to the exponent 2 of ``x**2`` is
+        ``x**2*log(x)``, which is ``nan`` for ``x <= 0``, where it is undefined in the reals.
 
         >>> import sympy as sp, calcopt
         >>> x, y = sp.symbols("x y")
@@ -517,8 +514,7 @@ class Graph:
                 table, b, deriv = self._reverse_sweep(names, all_nodes=True)
             else:
                 table, b, deriv = self._forward_sweep(dict(zip(self._var_ids, names)))
-            zero = b.const(sp.S.Zero)
-            outs = [*range(N), *(deriv.get(i, zero) for i in range(N))]
+            outs = [*range(N), *(deriv.get(i, b.zero) for i in range(N))]
             return self._derived(table, outs, self._wrt + tuple(names or ()), (len(outs),))
 
         graph = self._cached(key, build)
@@ -543,19 +539,18 @@ class Graph:
         if mode == "auto":
             mode = "reverse" if m <= n else "forward"
         if mode not in ("reverse", "forward"):
-            raise ValueError(f"mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
+            raise OptionError(f"mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
 
         def build():
             table = self._table.copy()
             b = Builder(table)
-            one, zero = b.const(sp.S.One), b.const(sp.S.Zero)
             if mode == "reverse":
                 active = table.active(self._var_ids)
-                rows = [ad.reverse(b, [o], [one], active) for o in self._outputs]
-                entries = [r.get(v, zero) for r in rows for v in self._var_ids]
+                rows = [ad.reverse(b, [o], [b.one], active) for o in self._outputs]
+                entries = [r.get(v, b.zero) for r in rows for v in self._var_ids]
             else:
-                cols = [ad.forward(b, {v: one}) for v in self._var_ids]
-                entries = [c.get(o, zero) for o in self._outputs for c in cols]
+                cols = [ad.forward(b, {v: b.one}) for v in self._var_ids]
+                entries = [c.get(o, b.zero) for o in self._outputs for c in cols]
             return self._derived(table, entries, self._wrt, (m, n))
 
         return self._cached(f"jacobian {mode}", build)
@@ -698,8 +693,7 @@ class Graph:
             gg = self.gradient_graph()
             vs = self._aux_symbols("v", len(self._wrt))
             table, b, tangent = gg._forward_sweep(dict(zip(gg._var_ids, vs)))
-            zero = b.const(sp.S.Zero)
-            outs = [tangent.get(o, zero) for o in gg._outputs]
+            outs = [tangent.get(o, b.zero) for o in gg._outputs]
             return gg._derived(table, outs, self._wrt + vs, (len(outs),))
 
         return self._cached("hvp", build)

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from . import codegen
-from .errors import DataError, PointError
+from .errors import DataError, OptionError, PointError
 from .table import NodeTable
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -68,7 +68,7 @@ class Program:
                                  "use backend='numpy' (or 'auto') for batches and data")
             return self._evaluate_math(x.tolist())
         if backend != "numpy":
-            raise ValueError(f"unknown back end {backend!r}; expected 'auto', 'math' or 'numpy'")
+            raise OptionError(f"unknown back end {backend!r}; expected 'auto', 'math' or 'numpy'")
         return self._evaluate_numpy(x, data)
 
     def _evaluate_math(self, point: list[float]) -> np.ndarray:

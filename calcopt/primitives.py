@@ -197,6 +197,8 @@ def _d_add(b, node, args, wanted):
 
 def _d_mul(b, node, args, wanted):
     k = len(args)
+    if k == 2:  # the common case: each partial is the other factor
+        return [args[1] if wanted[0] else None, args[0] if wanted[1] else None]
     if k <= 4:
         return [b.mul(*(args[:i] + args[i + 1:])) if w else None for i, w in enumerate(wanted)]
     # Prefix and suffix products: O(k) nodes instead of O(k^2).

@@ -637,10 +637,10 @@ def _bad_cases():
         ("hess batch", lambda: g.hess(np.ones((2, 3))), calcopt.PointError, "one point"),
         ("backprop batch", lambda: g.backprop(np.ones((2, 3))), calcopt.PointError, "one point"),
         ("math batch", lambda: g.grad(np.ones((2, 3)), backend="math"), calcopt.PointError, "math"),
-        ("mode", lambda: g.gradient(mode="sideways"), ValueError, "mode must be"),
-        ("mode auto", lambda: g.gradient(mode="auto"), ValueError, "mode must be"),
-        ("jacobian mode", lambda: gv.jacobian(mode="sideways"), ValueError, "mode must be"),
-        ("backend", lambda: g.grad(p, backend="fortran"), ValueError, "back end"),
+        ("mode", lambda: g.gradient(mode="sideways"), calcopt.OptionError, "mode must be"),
+        ("mode auto", lambda: g.gradient(mode="auto"), calcopt.OptionError, "mode must be"),
+        ("jacobian mode", lambda: gv.jacobian(mode="sideways"), calcopt.OptionError, "mode must be"),
+        ("backend", lambda: g.grad(p, backend="fortran"), calcopt.OptionError, "back end"),
         ("jacobian point", lambda: gv.jacobian([1.0, 2.0]), calcopt.PointError, "2 entries"),
     ]
 

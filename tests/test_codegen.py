@@ -108,11 +108,11 @@ def test_constant_graph_source():
     assert g.function()([], ()) == 7.0
 
 
-def test_unknown_backend_in_source_is_value_error():
+def test_unknown_backend_in_source_is_option_error():
     g = calcopt.compile(x + 1)
-    with pytest.raises(ValueError, match="unknown back end"):
+    with pytest.raises(calcopt.OptionError, match="unknown back end"):
         g.source("fortran")
-    with pytest.raises(ValueError, match="unknown back end"):
+    with pytest.raises(calcopt.OptionError, match="unknown back end"):
         g.function("fortran")
 
 

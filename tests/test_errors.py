@@ -266,9 +266,9 @@ def test_math_backend_rejects_data():
 
 @pytest.mark.parametrize("backend", ["fortran", "Math", ""])
 def test_unknown_backend(backend):
-    with pytest.raises(ValueError, match="unknown back end"):
+    with pytest.raises(calcopt.OptionError, match="unknown back end"):
         G2.value([1.0, 2.0], backend=backend)
-    with pytest.raises(ValueError, match="unknown back end"):
+    with pytest.raises(calcopt.OptionError, match="unknown back end"):
         G2.value(np.ones((2, 2)), backend=backend)
 
 

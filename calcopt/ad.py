@@ -20,7 +20,7 @@ ordinary node table: it can be differentiated again, compiled to numeric code, d
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.table import NodeTable, Builder
+>>> from calcopt.table import NodeTable, Builder, to_sympy
 >>> from calcopt.compiler import compile_into
 >>> x, y = sp.symbols("x y")
 >>> t = NodeTable()
@@ -36,10 +36,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import sympy as sp
-
-from .primitives import CONST, PRIMITIVES, SYMBOL
-from .table import Builder, NodeTable
+from .primitives import PRIMITIVES, SYMBOL
+from .table import Builder
 
 
 def reverse(b: Builder, outputs: Sequence[int], cotangents: Sequence[int],
@@ -78,20 +76,21 @@ def reverse(b: Builder, outputs: Sequence[int], cotangents: Sequence[int],
     return adjoint
 
 
-def forward(b: Builder, seeds: Mapping[int, int], live: Sequence[int] | None = None) -> dict[int, int]:
+def forward(b: Builder, seeds: Mapping[int, int], live: Sequence[int]) -> dict[int, int]:
     """Tangent node of every node that depends on a seeded node.
 
-    ``seeds`` maps input nodes to their tangent nodes.  Only nodes in ``live`` (a mask; all
-    when ``None``) are visited.  Returns ``{node: tangent node}``; a node missing from the
-    result has tangent zero.
+    ``seeds`` maps input nodes to their tangent nodes.  Only the nodes in the mask ``live``
+    are visited, normally ``table.reachable(outputs)`` taken *before* the first sweep: several
+    sweeps on one table must not differentiate the derivative nodes earlier sweeps appended
+    (that would make n sweeps cost exponential time).  Returns ``{node: tangent node}``; a
+    node missing from the result has tangent zero.
     """
     table = b.table
     ops, args = table.ops, table.args
     zero = b.zero
     tangent = {k: v for k, v in seeds.items() if v != zero}
-    end = len(ops) if live is None else len(live)  # nodes appended later need no tangents
-    for node in range(end):
-        if ops[node] <= SYMBOL or (live is not None and not live[node]):
+    for node in range(len(live)):
+        if not live[node] or ops[node] <= SYMBOL:
             continue
         node_args = args[node]
         for a in node_args:
@@ -106,34 +105,3 @@ def forward(b: Builder, seeds: Mapping[int, int], live: Sequence[int] | None = N
         if t != zero:
             tangent[node] = t
     return tangent
-
-
-def to_sympy(table: NodeTable, node: int, memo: dict[int, sp.Expr] | None = None) -> sp.Expr:
-    """The SymPy expression of ``node`` (exact; rebuilt bottom-up, memoised in ``memo``)."""
-    memo = {} if memo is None else memo
-    if node in memo:
-        return memo[node]
-    ops, args = table.ops, table.args
-    order = _postorder(table, node, memo)
-    for i in order:
-        op = ops[i]
-        if op == CONST or op == SYMBOL:
-            memo[i] = args[i]
-        else:
-            memo[i] = PRIMITIVES[op].to_sympy(*[memo[a] for a in args[i]])
-    return memo[node]
-
-
-def _postorder(table: NodeTable, root: int, done: Mapping[int, object]) -> list[int]:
-    """The nodes ``root`` needs that are not in ``done``, in topological (id) order."""
-    ops, args = table.ops, table.args
-    seen = {root}
-    stack = [root]
-    while stack:
-        i = stack.pop()
-        if ops[i] > SYMBOL:
-            for a in args[i]:
-                if a not in seen and a not in done:
-                    seen.add(a)
-                    stack.append(a)
-    return sorted(seen)

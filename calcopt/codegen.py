@@ -3,8 +3,8 @@
 The generated function has the signature ``f(x, p)`` where ``x`` is a sequence of the
 variable values (in ``wrt`` order) and ``p`` of the parameter values, and returns one value
 per output (a tuple when there are several outputs).  Each node that is shared (used more
-than once) or is an output gets one temporary ``t<id>``; single-use nodes are inlined into
-their user, up to a nesting depth of :data:`MAX_INLINE_DEPTH` so the Python compiler never
+than once, the return statement counting as a use) gets one temporary ``t<id>``; single-use
+nodes are inlined into their user, up to a nesting depth of :data:`MAX_INLINE_DEPTH` so the Python compiler never
 meets absurdly deep expressions.  What each node emits is taken from its entry in the
 primitive table, for the ``"math"`` back end (Python floats: fastest for one point) or the
 ``"numpy"`` back end (arrays: batches of points or of data samples).
@@ -32,10 +32,9 @@ import math
 from itertools import count
 from typing import Callable, Sequence
 
-import numpy as np
 
-from .errors import OptionError
-from .primitives import CONST, MATH_NAMESPACE, PRIMITIVES, SYMBOL, _prod
+from .errors import OptionError, SymbolError
+from .primitives import CONST, MATH_NAMESPACE, NUMPY_NAMESPACE, PRIMITIVES, SYMBOL
 from .table import NodeTable
 
 BACKENDS = ("math", "numpy")
@@ -43,7 +42,7 @@ MAX_INLINE_DEPTH = 12
 
 _NAMESPACES = {
     "math": MATH_NAMESPACE,
-    "numpy": {"np": np, "_prod": _prod},
+    "numpy": NUMPY_NAMESPACE,
 }
 _serial = count()
 
@@ -97,7 +96,7 @@ def generate(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
             continue
         if op == SYMBOL:
             if code[i] is None:
-                raise ValueError(f"symbol {args[i]} is neither a variable nor a parameter")
+                raise SymbolError(f"symbol {args[i]} is neither a variable nor a parameter")
             continue
         node_args = args[i]
         consts = [args[a] if ops[a] == CONST else None for a in node_args]

@@ -8,13 +8,14 @@ converting it back gives the input (after SymPy's own canonicalisation).
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, supported_operations
+from .primitives import BY_SYMPY_TYPE, CONST, supported_operations
 from .table import NodeTable
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
@@ -81,7 +82,12 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if expr in memo:
                 continue
             if ready:
-                memo[expr] = table.op(_op_code(expr), tuple(memo[a] for a in expr.args))
+                args = tuple(memo[a] for a in expr.args)
+                if all(table.ops[a] == CONST for a in args) and expr.is_extended_real is False:
+                    raise ComplexValueError(  # (-2)**(1/3), asin(2): not real numbers
+                        f"constant {expr}{' in ' + str(whole) if expr is not whole else ''} is "
+                        "not a real number; calcopt works over the reals")
+                memo[expr] = table.op(_op_code(expr), args)
                 continue
             leaf = _leaf(expr, table, whole)
             if leaf is not None:
@@ -93,3 +99,13 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             stack.extend((a, False) for a in reversed(expr.args) if a not in memo)
         out.append(memo[whole])
     return out
+
+
+def natural_key(sym: sp.Symbol) -> tuple:
+    """Sort key comparing the digit runs of a name as numbers: x2 before x10.
+
+    >>> sorted(sp.symbols("x10 x2 y x1"), key=natural_key)
+    [x1, x2, x10, y]
+    """
+    return tuple(int(part) if part.isdigit() else part
+                 for part in re.split(r"(\d+)", sym.name)), sym.name

@@ -14,12 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Sequence
+
 from .primitives import PRIMITIVES, SYMBOL
+from .table import NodeTable
 
 
-def operations(graph) -> int:
-    """Weighted operation count of a graph's generated code (see the module docstring)."""
-    ops, args = graph._table.ops, graph._table.args
+def operations(table: NodeTable) -> int:
+    """Weighted operation count of a table's generated code (see the module docstring).
+
+    >>> import sympy as sp
+    >>> from calcopt.compiler import compile_into
+    >>> t = NodeTable()
+    >>> _ = compile_into(t, [sp.exp(sp.Symbol("x")) + sp.Symbol("y")])
+    >>> operations(t)      # exp: 4, one addition: 1
+    5
+    """
+    ops, args = table.ops, table.args
     total = 0
     for i in range(len(ops)):
         if ops[i] > SYMBOL:
@@ -28,14 +39,23 @@ def operations(graph) -> int:
     return total
 
 
-def tree_size(graph) -> int:
-    """Nodes of the same expression written as a tree (every shared node copied per use)."""
-    ops, args = graph._table.ops, graph._table.args
+def tree_size(table: NodeTable, outputs: Sequence[int]) -> int:
+    """Nodes of the same expression written as a tree (every shared node copied per use).
+
+    >>> import sympy as sp
+    >>> from calcopt.compiler import compile_into
+    >>> x, y = sp.symbols("x y")
+    >>> t = NodeTable()
+    >>> out = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
+    >>> len(t), tree_size(t, out)     # the shared x*y (3 nodes) appears twice in the tree
+    (6, 9)
+    """
+    ops, args = table.ops, table.args
     size = [1] * len(ops)
     for i in range(len(ops)):
         if ops[i] > SYMBOL:
             size[i] = 1 + sum(size[a] for a in args[i])
-    return sum(size[o] for o in graph.outputs)
+    return sum(size[o] for o in outputs)
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,8 @@ class CostReport:
     """Operation counts (see :func:`calcopt.Graph.cost`).
 
     ``gradient_ratio`` is (one vjp sweep) / f: the cheap-gradient principle says it is a
-    small constant (<= 4) whatever n is, whereas forward mode needs n sweeps.
+    small constant whatever n is (<= 4 with smooth primitives; about 7 for an n-ary Max/Min,
+    see ``docs/differentiation.md``), whereas forward mode needs n sweeps.
     """
 
     n: int
@@ -83,16 +104,3 @@ class CostReport:
         lines.append(f"{'gradient / f (cheap-gradient ratio)':<{width}}  {self.gradient_ratio:>12.2f}")
         return "\n".join(lines)
 
-
-def cost_report(graph) -> CostReport:
-    n = len(graph.wrt)
-    f = operations(graph)
-    jvp = operations(graph.jvp_graph())
-    vjp = operations(graph.vjp_graph())
-    hvp = operations(graph.hvp_graph())
-    colors = graph.hessian_coloring().n_colors
-    return CostReport(
-        n=n, f=f, jvp_sweep=jvp, vjp_sweep=vjp, gradient_forward=n * jvp, gradient_reverse=vjp,
-        hvp=hvp, hessian_dense=n * hvp, hessian_colored=colors * hvp, colors=colors,
-        dag_nodes=len(graph), tree_nodes=tree_size(graph),
-    )

@@ -28,18 +28,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse
 import sympy as sp
 
 from . import ad, numeric
-from .compiler import compile_into
+from .compiler import compile_into, natural_key
+from .cost import CostReport, operations, tree_size
+from .sparsity import Coloring
 from .errors import (ComplexValueError, InvalidInputError, OptionError, PointError,
                      RelationalError, ShapeError, SymbolError)
 from .primitives import CONST, PRIMITIVES, SYMBOL
-from .table import Builder, NodeTable
+from .table import Builder, NodeTable, to_sympy
+
+if TYPE_CHECKING:
+    import networkx
 
 Point = Any  # sequence aligned with wrt, dict {symbol or name: value}, or array (..., n)
 Data = Any   # dict {param or name: array of N samples} or (N, len(params)) array
@@ -119,8 +124,22 @@ class Graph:
         return Counter(self.kind(i) if self._table.ops[i] <= SYMBOL
                        else PRIMITIVES[self._table.ops[i]].name for i in range(len(self)))
 
+    def _check_node(self, node: int) -> int:
+        if isinstance(node, (bool, np.bool_)) or not isinstance(node, (int, np.integer)) \
+                or not 0 <= node < len(self):
+            raise OptionError(f"node must be an integer id in 0..{len(self) - 1}; got {node!r}")
+        return int(node)
+
     def kind(self, node: int) -> str:
-        """'variable', 'parameter', 'constant' or 'operation'."""
+        """'variable', 'parameter', 'constant' or 'operation'.
+
+        >>> import sympy as sp, calcopt
+        >>> x = sp.Symbol("x")
+        >>> g = calcopt.compile(2*x)
+        >>> [g.kind(i) for i in range(len(g))]
+        ['constant', 'variable', 'operation']
+        """
+        node = self._check_node(node)
         op = self._table.ops[node]
         if op == CONST:
             return "constant"
@@ -129,28 +148,49 @@ class Graph:
         return "operation"
 
     def op(self, node: int) -> str:
-        """The primitive name of a node ('add', 'exp', ..., 'constant', 'symbol')."""
-        return PRIMITIVES[self._table.ops[node]].name
+        """The primitive name of a node ('add', 'exp', ..., 'constant', 'symbol').
+
+        >>> import sympy as sp, calcopt
+        >>> x = sp.Symbol("x")
+        >>> g = calcopt.compile(sp.exp(2*x))
+        >>> [g.op(i) for i in range(len(g))], g.args(3)
+        (['constant', 'symbol', 'mul', 'exp'], (2,))
+        """
+        return PRIMITIVES[self._table.ops[self._check_node(node)]].name
 
     def args(self, node: int) -> tuple[int, ...]:
         """Argument node ids of an operation node, in order (empty for leaves)."""
+        node = self._check_node(node)
         return self._table.args[node] if self._table.ops[node] > SYMBOL else ()
 
     def leaf_value(self, node: int) -> sp.Basic:
-        """The SymPy number of a constant node or the Symbol of a variable/parameter node."""
+        """The SymPy number of a constant node or the Symbol of a variable/parameter node.
+
+        >>> import sympy as sp, calcopt
+        >>> x = sp.Symbol("x")
+        >>> calcopt.compile(sp.Rational(1, 3)*x).leaf_value(0)
+        1/3
+        """
+        node = self._check_node(node)
         if self._table.ops[node] > SYMBOL:
             raise OptionError(f"node {node} is an operation ({self.op(node)}), not a leaf")
         return self._table.args[node]
 
     def expr(self, node: int) -> sp.Expr:
-        """The exact SymPy expression computed by one node."""
-        return ad.to_sympy(self._table, node, self._sympy_memo)
+        """The exact SymPy expression computed by one node.
+
+        >>> import sympy as sp, calcopt
+        >>> x, y = sp.symbols("x y")
+        >>> calcopt.compile(sp.sin(x*y) + x).expr(3)
+        sin(x*y)
+        """
+        return to_sympy(self._table, self._check_node(node), self._sympy_memo)
 
     @cached_property
     def _sympy_memo(self) -> dict:
         return {}
 
-    def to_sympy(self):
+    def to_sympy(self) -> sp.Expr | sp.Matrix | tuple[sp.Expr, ...]:
         """The exact expression(s): a SymPy expression, or a Matrix/tuple like the input.
 
         >>> import sympy as sp, calcopt
@@ -166,7 +206,7 @@ class Graph:
         return tuple(exprs)
 
     @cached_property
-    def nx(self):
+    def nx(self) -> "networkx.MultiDiGraph":
         """The same computation as a ``networkx.MultiDiGraph`` (built on first access, cached).
 
         Nodes are the node ids with attributes ``kind``, ``op``, ``label`` and, for leaves,
@@ -218,23 +258,22 @@ class Graph:
             t2 = (x0*x1)
             return (math.exp(t2) + math.sin(t2))
         """
-        return self._program().source(backend)
+        return self._program().source("math" if backend == "auto" else backend)
 
-    def function(self, backend: str = "math"):
+    def function(self, backend: str = "math") -> Callable:
         """The compiled value function ``f(x, p)`` itself, for hot loops (no input checks).
 
         ``x`` is a sequence of variable values, ``p`` of parameter values; returns the value
         (a tuple for vector graphs).  The ``"math"`` function raises ``ValueError`` etc. on
         domain errors where :meth:`value` returns ``nan``/``inf``.
         """
-        return self._program().function(backend)
+        return self._program().function("math" if backend == "auto" else backend)
 
-    def _eval(self, point: Point, data: Data, backend: str, program: numeric.Program,
-              nwrt: Sequence[sp.Symbol] | None = None) -> np.ndarray:
-        x = numeric.as_point(point, self._wrt if nwrt is None else nwrt)
+    def _eval(self, point: Point, data: Data, backend: str, program: numeric.Program) -> np.ndarray:
+        x = numeric.as_point(point, self._wrt)
         return program.evaluate(x, numeric.as_data(data, self._params), backend)
 
-    def value(self, point: Point, data: Data = None, backend: str = "auto"):
+    def value(self, point: Point, data: Data = None, backend: str = "auto") -> float | np.ndarray:
         """The value at ``point``; with ``data``, the mean over the samples.
 
         ``point``: a sequence aligned with ``wrt``, a dict ``{symbol or name: value}``, or an
@@ -256,7 +295,7 @@ class Graph:
         """
         return self._shape_output(self._eval(point, data, backend, self._program()))
 
-    def _shape_output(self, out: np.ndarray):
+    def _shape_output(self, out: np.ndarray) -> float | np.ndarray:
         if self._shape is None:
             out = out[..., 0]
             return float(out) if out.ndim == 0 else out
@@ -294,7 +333,8 @@ class Graph:
         """One forward sweep on a copy of the table; ``seeds``: {var id: tangent symbol}."""
         table = self._table.copy()
         b = Builder(table)
-        tangent = ad.forward(b, {v: b.symbol(t) for v, t in seeds.items()})
+        live = table.reachable(self._outputs)
+        tangent = ad.forward(b, {v: b.symbol(t) for v, t in seeds.items()}, live)
         return table, b, tangent
 
     def _aux_symbols(self, prefix: str, k: int) -> tuple[sp.Symbol, ...]:
@@ -324,11 +364,19 @@ class Graph:
         self._require_scalar("gradient")
 
         def build():
-            table, b, adjoint = self._reverse_sweep()
-            grads = [adjoint.get(v, b.zero) for v in self._var_ids]
+            table, grads = self._gradient_nodes()
             return self._derived(table, grads, self._wrt, (len(grads), 1))
 
         return self._cached("gradient", build)
+
+    def _gradient_nodes(self) -> tuple[NodeTable, list[int]]:
+        """(table, gradient node per variable) of one reverse sweep, shared by the gradient
+        and value-and-gradient graphs."""
+        def build():
+            table, b, adjoint = self._reverse_sweep()
+            return table, [adjoint.get(v, b.zero) for v in self._var_ids]
+
+        return self._cached("gradient nodes", build)
 
     def gradient(self, mode: str = "reverse") -> sp.Matrix:
         """The exact gradient as an n x 1 SymPy Matrix.
@@ -346,19 +394,13 @@ class Graph:
         if mode == "reverse":
             return self.gradient_graph().to_sympy()
         if mode == "forward":
-            return self._cached("forward gradient", self._forward_gradient_graph).to_sympy()
+            return self.jacobian_graph("forward").to_sympy().T
         raise OptionError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-
-    def _forward_gradient_graph(self) -> "Graph":
-        table = self._table.copy()
-        b = Builder(table)
-        grads = [ad.forward(b, {v: b.one}).get(self._outputs[0], b.zero) for v in self._var_ids]
-        return self._derived(table, grads, self._wrt, (len(grads), 1))
 
     def _value_and_gradient(self) -> "Graph":
         def build():
-            table, b, adjoint = self._reverse_sweep()
-            outs = [self._outputs[0], *(adjoint.get(v, b.zero) for v in self._var_ids)]
+            table, grads = self._gradient_nodes()
+            outs = [self._outputs[0], *grads]
             return self._derived(table, outs, self._wrt, (len(outs),))
 
         return self._cached("value and gradient", build)
@@ -419,7 +461,8 @@ class Graph:
         m = len(self._outputs)
         return self._shape_output(out[..., :m]), out[..., m:]
 
-    def jvp(self, point: Point, tangent: Point, data: Data = None, backend: str = "auto"):
+    def jvp(self, point: Point, tangent: Point, data: Data = None,
+            backend: str = "auto") -> tuple[float | np.ndarray, float | np.ndarray]:
         """Forward mode: ``(value, directional derivative)`` at ``point`` along ``tangent``.
 
         One forward sweep carrying tangents, by the generated code of :meth:`jvp_graph`.
@@ -433,7 +476,8 @@ class Graph:
         value, deriv = self._split(out)
         return value, self._shape_output(deriv)
 
-    def vjp(self, point: Point, cotangent=1.0, data: Data = None, backend: str = "auto"):
+    def vjp(self, point: Point, cotangent: Point = 1.0, data: Data = None,
+            backend: str = "auto") -> tuple[float | np.ndarray, np.ndarray]:
         """Reverse mode: ``(value, cotangent^T J)`` from one forward and one backward sweep.
 
         For a scalar graph ``cotangent`` is a number (default 1) and the result is
@@ -467,7 +511,7 @@ class Graph:
         gg = self.gradient_graph()
         return gg._eval(point, data, backend, gg._program())
 
-    def backprop(self, point: Point, data: Data = None, cotangent=None) -> "Backprop":
+    def backprop(self, point: Point, data: Data = None, cotangent: Point | None = None) -> "Backprop":
         """Values and adjoints ``d output / d node`` of **every** node at ``point``.
 
         For teaching and annotated diagrams.  Vector graphs need a ``cotangent`` (one weight
@@ -549,13 +593,15 @@ class Graph:
                 rows = [ad.reverse(b, [o], [b.one], active) for o in self._outputs]
                 entries = [r.get(v, b.zero) for r in rows for v in self._var_ids]
             else:
-                cols = [ad.forward(b, {v: b.one}) for v in self._var_ids]
+                live = table.reachable(self._outputs)
+                cols = [ad.forward(b, {v: b.one}, live) for v in self._var_ids]
                 entries = [c.get(o, b.zero) for o in self._outputs for c in cols]
             return self._derived(table, entries, self._wrt, (m, n))
 
         return self._cached(f"jacobian {mode}", build)
 
-    def jacobian(self, point: Point | None = None, mode: str = "auto", data: Data = None):
+    def jacobian(self, point: Point | None = None, mode: str = "auto",
+                 data: Data = None) -> sp.Matrix | np.ndarray:
         """The Jacobian: exact (SymPy Matrix, m x n) without ``point``, numeric with one.
 
         >>> import sympy as sp, calcopt
@@ -597,7 +643,7 @@ class Graph:
             self._cache["sparsity"] = build()
         return self._cache["sparsity"]
 
-    def hessian_coloring(self) -> "Coloring":
+    def hessian_coloring(self) -> Coloring:
         """A distance-2 colouring of the Hessian's adjacency graph (networkx): one
         Hessian-vector product per colour recovers every entry directly.
 
@@ -658,7 +704,7 @@ class Graph:
         self._require_scalar("hessian")
         return self._cached("hessian", build)
 
-    def hessian(self, sparse: bool = False):
+    def hessian(self, sparse: bool = False) -> sp.Matrix | sp.SparseMatrix:
         """The exact Hessian: a SymPy Matrix, or a ``SparseMatrix`` with ``sparse=True``.
 
         Forward-over-reverse: one forward sweep of the gradient graph per colour of
@@ -708,7 +754,8 @@ class Graph:
         """
         return self._eval_with(self.hvp_graph(), point, v, "v", data, backend)
 
-    def hess(self, point: Point, data: Data = None, sparse: bool = False):
+    def hess(self, point: Point, data: Data = None,
+             sparse: bool = False) -> np.ndarray | scipy.sparse.csr_array:
         """Numeric Hessian at one point: dense ``(n, n)`` array (n HVPs in one vectorised call),
         or with ``sparse=True`` a ``scipy.sparse`` CSR array from one HVP per colour.
 
@@ -732,14 +779,28 @@ class Graph:
         vals = prods[coloring.colors[pattern.col], pattern.row]
         return scipy.sparse.csr_array((vals, (pattern.row, pattern.col)), shape=(n, n))
 
-    def cost(self) -> "CostReport":
+    def cost(self) -> CostReport:
         """Operation counts of f, one jvp/vjp sweep, full gradients and Hessians; DAG vs tree size.
 
-        See :class:`calcopt.cost.CostReport`.
-        """
-        from .cost import cost_report
+        See :class:`calcopt.cost.CostReport` (weights per primitive: its ``cost`` field).
 
-        return cost_report(self)
+        >>> import sympy as sp, calcopt
+        >>> x, y = sp.symbols("x y")
+        >>> c = calcopt.compile(sp.exp(x*y) + sp.sin(x*y)).cost()
+        >>> c.f, c.vjp_sweep, c.dag_nodes, c.tree_nodes
+        (10, 17, 6, 9)
+        """
+        self._require_scalar("cost")
+        n = len(self._wrt)
+        f = operations(self._table)
+        jvp = operations(self.jvp_graph()._table)
+        vjp = operations(self.vjp_graph()._table)
+        hvp = operations(self.hvp_graph()._table)
+        colors = self.hessian_coloring().n_colors
+        return CostReport(
+            n=n, f=f, jvp_sweep=jvp, vjp_sweep=vjp, gradient_forward=n * jvp,
+            gradient_reverse=vjp, hvp=hvp, hessian_dense=n * hvp, hessian_colored=colors * hvp,
+            colors=colors, dag_nodes=len(self), tree_nodes=tree_size(self._table, self._outputs))
 
 
 @dataclass
@@ -794,7 +855,10 @@ def _as_symbols(items, what: str) -> tuple[sp.Symbol, ...]:
         items = (items,)
     if isinstance(items, str):
         raise InvalidInputError(f"{what} must be SymPy Symbols, not the string {items!r}")
-    out = tuple(items)
+    try:
+        out = tuple(items)
+    except TypeError:
+        raise InvalidInputError(f"{what} must be a sequence of SymPy Symbols; got {items!r}") from None
     for s in out:
         if not isinstance(s, sp.Symbol):
             raise InvalidInputError(f"{what} must contain SymPy Symbols; got {s!r} ({type(s).__name__})")
@@ -804,7 +868,8 @@ def _as_symbols(items, what: str) -> tuple[sp.Symbol, ...]:
     return out
 
 
-def compile(expr, wrt: Iterable[sp.Symbol] | None = None, params: Iterable[sp.Symbol] = ()) -> Graph:
+def compile(expr: sp.Basic | sp.MatrixBase | Sequence[sp.Basic] | float,
+            wrt: Iterable[sp.Symbol] | None = None, params: Iterable[sp.Symbol] = ()) -> Graph:
     """Compile a SymPy expression (or a sequence/Matrix of them) into a :class:`Graph`.
 
     Parameters
@@ -843,12 +908,17 @@ def compile(expr, wrt: Iterable[sp.Symbol] | None = None, params: Iterable[sp.Sy
     # fail on expressions nested a few hundred levels deep).
     free = {table.args[i] for i in range(len(table)) if table.ops[i] == SYMBOL}
     if wrt is None:
-        wrt = sorted(free - set(params), key=numeric.natural_key)
+        wrt = sorted(free - set(params), key=natural_key)
     wrt = _as_symbols(wrt, "wrt")
     both = sorted(s.name for s in set(wrt) & set(params))
     if both:
         raise SymbolError(f"{both} listed in both wrt and params; a symbol is either a variable "
                           "(differentiated) or a parameter (given by data), not both")
+    names = Counter(s.name for s in free | set(wrt) | set(params))
+    clashes = sorted(name for name, k in names.items() if k > 1)
+    if clashes:
+        raise SymbolError(f"different symbols share the names {clashes} (e.g. with different "
+                          "assumptions); points and data are keyed by name, so names must be unique")
     unbound = sorted(s.name for s in free - set(wrt) - set(params))
     if unbound:
         raise SymbolError(f"free symbols {unbound} are neither in wrt nor in params; add them to "

@@ -5,7 +5,7 @@ compiled at most once per back end and cached.  :meth:`Program.evaluate` is the 
 where points and data meet the generated code:
 
 * one point, no data, back end ``"math"`` (the default for that case): Python floats.  When
-  the math library refuses (``math.log(-1.0)``, ``1.0/0.0``, overflow), the same point is
+  the math library refuses (``math.log(-1.0)``, ``0.0**-1``, overflow), the same point is
   evaluated by the numpy code on ``numpy.float64`` scalars, so the result is the IEEE value
   (``nan``, ``±inf``) in both back ends, never an exception;
 * a batch of points ``(..., n)`` and/or data: the ``"numpy"`` code broadcasts over the batch
@@ -18,7 +18,6 @@ as ``nan``/``inf`` in the result, by design.
 from __future__ import annotations
 
 import numbers
-import re
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -113,24 +112,47 @@ def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
         bad = [v for v in arr.flat if not _is_real_number(v)]
         if bad:
             raise error(f"{what} has non-numeric entries {bad[:3]!r}; expected real numbers")
-        arr = arr.astype(float)
-    if arr.dtype.kind not in "biuf":
+    elif arr.dtype.kind not in "iuf":  # booleans, strings, complex numbers
         raise error(f"{what} must be real numbers; got dtype {arr.dtype} from {value!r}")
-    return arr.astype(float)
+    try:
+        out = arr.astype(float)
+    except OverflowError:
+        out = None
+    # Real SymPy/Python numbers are finite, so an infinity here is an overflow (SymPy's own
+    # float() of a huge Integer silently gives inf).
+    if out is None or (arr.dtype.kind == "O" and np.isinf(out).any()):
+        raise error(f"{what} has a number too large for a float: {value!r}")
+    return out
 
 
 def _is_real_number(v: Any) -> bool:
     if isinstance(v, sp.Basic):
         return bool(v.is_number and v.is_real)
-    return isinstance(v, numbers.Number) and not isinstance(v, (complex, bool)) or isinstance(v, np.bool_)
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) or (
+        isinstance(v, numbers.Number) and not isinstance(v, (complex, bool)))
 
 
-def _key_lookup(symbols: Sequence[sp.Symbol]) -> dict:
+def _by_position(mapping: Mapping, symbols: Sequence[sp.Symbol], what: str, error: type,
+                 missing_message: str = "{what} is missing values for {missing}") -> dict:
+    """``{position: value}`` from a dict keyed by symbols or their names; every symbol once."""
     lookup: dict = {}
     for i, s in enumerate(symbols):
         lookup[s] = i
         lookup[s.name] = i
-    return lookup
+    names = [s.name for s in symbols]
+    unknown = [k for k in mapping if k not in lookup]
+    if unknown:
+        raise error(f"{what} has unknown keys {unknown}; expected {names}")
+    given: dict = {}
+    for k, v in mapping.items():
+        i = lookup[k]
+        if i in given:
+            raise error(f"{what} gives {names[i]!r} twice (as a symbol and as a name)")
+        given[i] = v
+    missing = [names[i] for i in range(len(symbols)) if i not in given]
+    if missing:
+        raise error(missing_message.format(what=what, missing=missing))
+    return given
 
 
 def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point",
@@ -144,15 +166,7 @@ def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point",
     n = len(wrt)
     expected = expected or f"{n} variables {[s.name for s in wrt]}"
     if isinstance(point, Mapping):
-        lookup = _key_lookup(wrt)
-        unknown = [k for k in point if k not in lookup]
-        if unknown:
-            raise PointError(f"{what} has unknown keys {unknown}; the variables are "
-                             f"{[s.name for s in wrt]}")
-        given = {lookup[k]: v for k, v in point.items()}
-        missing = [wrt[i].name for i in range(n) if i not in given]
-        if missing:
-            raise PointError(f"{what} is missing values for {missing}")
+        given = _by_position(point, wrt, what, PointError)
         cols = [_numeric_array(given[i], f"{what}[{wrt[i].name}]", PointError) for i in range(n)]
         try:
             return np.stack(np.broadcast_arrays(*cols), axis=-1) if cols else np.zeros(0)
@@ -185,14 +199,7 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
     if data is None:
         raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")
     if isinstance(data, Mapping):
-        lookup = _key_lookup(params)
-        unknown = [k for k in data if k not in lookup]
-        if unknown:
-            raise DataError(f"data has unknown keys {unknown}; the params are {names}")
-        given = {lookup[k]: v for k, v in data.items()}
-        missing = [names[i] for i in range(len(params)) if i not in given]
-        if missing:
-            raise DataError(f"missing data for params {missing}")
+        given = _by_position(data, params, "data", DataError, "missing data for params {missing}")
         cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError) for i in range(len(params))]
     else:
         table = _numeric_array(data, "data", DataError)
@@ -210,9 +217,3 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
     if 0 in lengths:
         raise DataError("data has no samples (N = 0); the mean over samples is undefined")
     return tuple(cols)
-
-
-def natural_key(sym: sp.Symbol) -> tuple:
-    """Sort key comparing the digit runs of a name as numbers: x2 before x10."""
-    return tuple(int(part) if part.isdigit() else part
-                 for part in re.split(r"(\d+)", sym.name)), sym.name

@@ -37,6 +37,7 @@ from functools import reduce
 from operator import mul as _mul
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import sympy as sp
 
 Code = Sequence[str]
@@ -135,6 +136,7 @@ MATH_NAMESPACE = {
     "_min": _min,
     "_prod": _prod,
 }
+NUMPY_NAMESPACE = {"np": np, "_prod": _prod}
 
 # Chains longer than this become ``sum((...))`` so the Python compiler never meets a
 # left-nested expression thousands of levels deep.
@@ -168,7 +170,7 @@ def _emit_pow(sqrt: str, general: str) -> Callable[[Code, Consts], str]:
     def emit(a: Code, c: Consts) -> str:
         base, expo = a
         e = c[1]
-        if _is_int(e):
+        if _is_int(e) and abs(e) <= 2**31:  # larger ones overflow Python's int -> float
             return f"({base}**{int(e)})"
         if e == sp.Rational(1, 2):
             return f"{sqrt}({base})"
@@ -244,19 +246,30 @@ def _d_zero(b, node, args, wanted):
 
 
 def _d_minmax(which: str) -> Callable:
-    """SymPy's rule: d max(a_i, others)/d a_i = Heaviside(a_i - max(others)), H(0) = 1/2."""
+    """SymPy's rule: d max(a_i, others)/d a_i = Heaviside(a_i - max(others)), H(0) = 1/2.
+
+    max(others) is max(prefix maximum, suffix maximum), so k arguments cost O(k) nodes;
+    SymPy flattens nested Max, so the exact result is SymPy's ``Max(others)``.
+    """
 
     def partials(b, node, args, wanted):
-        half = b.half
+        k = len(args)
+        # before[i] = max(args[:i]), after[i] = max(args[i+1:]); None when empty.
+        before: list = [None] * k
+        after: list = [None] * k
+        for i in range(1, k):
+            before[i] = args[0] if i == 1 else b.call(which, before[i - 1], args[i - 1])
+        for i in range(k - 2, -1, -1):
+            after[i] = args[k - 1] if i == k - 2 else b.call(which, args[i + 1], after[i + 1])
         out = []
         for i, w in enumerate(wanted):
             if not w:
                 out.append(None)
                 continue
-            others = args[:i] + args[i + 1:]
-            rest = others[0] if len(others) == 1 else b.call(which, *others)
+            parts = [p for p in (before[i], after[i]) if p is not None]
+            rest = parts[0] if len(parts) == 1 else b.call(which, *parts)
             gap = b.sub(args[i], rest) if which == "max" else b.sub(rest, args[i])
-            out.append(b.call("heaviside", gap, half))
+            out.append(b.call("heaviside", gap, b.half))
         return out
 
     return partials

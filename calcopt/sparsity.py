@@ -61,13 +61,32 @@ def dependencies(table: NodeTable, roots: Sequence[int], var_ids: Sequence[int])
 
 
 def pattern_matrix(rows: Sequence[frozenset], n: int) -> scipy.sparse.csr_array:
-    """Boolean n x n CSR pattern from the column sets of each row."""
+    """Symmetric boolean n x n CSR pattern from the column sets of each row (read-only arrays).
+
+    Symmetrised because a gradient entry may depend on a variable through a node whose
+    derivative is zero by convention (``x*sign(y)``): the Hessian is symmetric, the
+    structural dependence need not be.
+
+    >>> pattern_matrix([frozenset({0, 1}), frozenset()], 2).toarray()
+    array([[ True,  True],
+           [ True, False]])
+    """
     indptr = np.zeros(n + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(r) for r in rows])
     indices = np.fromiter((j for r in rows for j in sorted(r)), dtype=np.int64,
                           count=int(indptr[-1]))
     data = np.ones(len(indices), dtype=bool)
-    return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
+    P = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
+    P = (P + P.T).tocsr()
+    P.sort_indices()
+    return _read_only(P)
+
+
+def _read_only(P: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
+    """Freeze a cached matrix so a caller cannot corrupt later results through it."""
+    for arr in (P.data, P.indices, P.indptr):
+        arr.flags.writeable = False
+    return P
 
 
 @dataclass(frozen=True)
@@ -100,7 +119,13 @@ def _natural(G, colors):
 
 
 def distance2_coloring(pattern: scipy.sparse.csr_array) -> Coloring:
-    """Greedy distance-2 colouring of the adjacency graph of a symmetric pattern (networkx)."""
+    """Greedy distance-2 colouring of the adjacency graph of a symmetric pattern (networkx).
+
+    >>> import scipy.sparse
+    >>> tridiagonal = scipy.sparse.csr_array(scipy.sparse.diags_array([1.0, 1.0, 1.0], offsets=[-1, 0, 1], shape=(6, 6)))
+    >>> distance2_coloring(tridiagonal).colors
+    array([0, 1, 2, 0, 1, 2])
+    """
     import networkx as nx
 
     n = pattern.shape[0]
@@ -124,4 +149,5 @@ def distance2_coloring(pattern: scipy.sparse.csr_array) -> Coloring:
     colors = np.array([coloring[j] for j in range(n)], dtype=np.int64)
     seeds = np.zeros((k, n))
     seeds[colors, np.arange(n)] = 1.0
+    colors.flags.writeable = seeds.flags.writeable = False  # cached on the graph: read-only
     return Coloring(colors, k, seeds, f"distance-2 greedy ({name} order, networkx)")

@@ -43,6 +43,17 @@ _MUL = CODE["mul"]
 _POW = CODE["pow"]
 
 
+def node_key(op: int, payload) -> tuple:
+    """The hash-consing key of a node.
+
+    The type is part of a constant's key: ``Integer(2)`` and ``Float(2.0)`` compare unequal in
+    SymPy but hash alike, and must stay different constants.
+    """
+    if op == CONST:
+        return (CONST, type(payload), payload)
+    return (op, payload)
+
+
 class NodeTable:
     """Hash-consed, topologically ordered node storage (see the module docstring)."""
 
@@ -75,14 +86,13 @@ class NodeTable:
         return node
 
     def const(self, value: sp.Expr) -> int:
-        # The type is part of the key: Integer(2) and Float(2.0) are different constants.
-        return self._add((CONST, type(value), value), CONST, value)
+        return self._add(node_key(CONST, value), CONST, value)
 
     def symbol(self, sym: sp.Symbol) -> int:
-        return self._add((SYMBOL, sym), SYMBOL, sym)
+        return self._add(node_key(SYMBOL, sym), SYMBOL, sym)
 
     def op(self, op: int, args: tuple[int, ...]) -> int:
-        # _add inlined: this is the hottest call of every transform.
+        # _add inlined: this is the hottest call of every transform; key = node_key(op, args).
         key = (op, args)
         node = self.index.get(key)
         if node is None:
@@ -93,9 +103,6 @@ class NodeTable:
         return node
 
     # --- queries -------------------------------------------------------------------------------
-
-    def is_const(self, node: int) -> bool:
-        return self.ops[node] == CONST
 
     def reachable(self, roots: Iterable[int]) -> bytearray:
         """Mask of the nodes that ``roots`` depend on (the roots included)."""
@@ -132,11 +139,7 @@ class NodeTable:
             a = args[i]
             if op > SYMBOL:
                 a = tuple([remap[j] for j in a])
-                keys.append((op, a))
-            elif op == CONST:
-                keys.append((CONST, type(a), a))
-            else:
-                keys.append((SYMBOL, a))
+            keys.append(node_key(op, a))
             new_ops.append(op)
             new_args.append(a)
         new = NodeTable()
@@ -191,10 +194,6 @@ class Builder:
 
     def symbol(self, sym: sp.Symbol) -> int:
         return self.table.symbol(sym)
-
-    def constant_value(self, node: int):
-        """The exact constant of ``node``, or ``None`` when it is not a constant."""
-        return self.vals[node] if self.ops[node] == CONST else None
 
     # --- arithmetic -------------------------------------------------------------------------------
 
@@ -294,13 +293,8 @@ class Builder:
         return self.add(a, self.neg(b))
 
     def call(self, name: str, *args: int) -> int:
-        """A node of any primitive by name; folds to a constant when SymPy evaluates it to one."""
-        if name == "add":
-            return self.add_list(args)
-        if name == "mul":
-            return self.mul(*args)
-        if name == "pow":
-            return self.pow(*args)
+        """A node of a function primitive by name (``"exp"``, ``"max"``, ...; use :meth:`add`,
+        :meth:`mul`, :meth:`pow` for those); folds to a constant when SymPy evaluates it to one."""
         code = CODE[name]
         ops, vals = self.ops, self.vals
         if all(ops[a] == CONST for a in args):
@@ -311,12 +305,43 @@ class Builder:
             args = tuple(sorted(args))
         return self.table.op(code, tuple(args))
 
-    def apply(self, op: int, args: tuple[int, ...]) -> int:
-        """Re-create node ``op(args)`` through the simplifying constructors."""
-        if op == _ADD:
-            return self.add_list(args)
-        if op == _MUL:
-            return self.mul(*args)
-        if op == _POW:
-            return self.pow(*args)
-        return self.call(PRIMITIVES[op].name, *args)
+
+
+def to_sympy(table: NodeTable, node: int, memo: dict[int, sp.Expr] | None = None) -> sp.Expr:
+    """The SymPy expression of ``node`` (exact; rebuilt bottom-up, memoised in ``memo``).
+
+    Shared nodes become repeated subexpressions: SymPy expressions are trees.
+
+    >>> t = NodeTable()
+    >>> b = Builder(t)
+    >>> x = b.symbol(sp.Symbol("x"))
+    >>> to_sympy(t, b.mul(b.two, b.call("exp", x)))
+    2*exp(x)
+    """
+    memo = {} if memo is None else memo
+    if node in memo:
+        return memo[node]
+    ops, args = table.ops, table.args
+    order = _postorder(table, node, memo)
+    for i in order:
+        op = ops[i]
+        if op == CONST or op == SYMBOL:
+            memo[i] = args[i]
+        else:
+            memo[i] = PRIMITIVES[op].to_sympy(*[memo[a] for a in args[i]])
+    return memo[node]
+
+
+def _postorder(table: NodeTable, root: int, done: Mapping[int, object]) -> list[int]:
+    """The nodes ``root`` needs that are not in ``done``, in topological (id) order."""
+    ops, args = table.ops, table.args
+    seen = {root}
+    stack = [root]
+    while stack:
+        i = stack.pop()
+        if ops[i] > SYMBOL:
+            for a in args[i]:
+                if a not in seen and a not in done:
+                    seen.add(a)
+                    stack.append(a)
+    return sorted(seen)

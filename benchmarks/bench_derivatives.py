@@ -22,8 +22,8 @@ import gc
 import multiprocessing
 import platform
 import sys
-import timeit
-import tracemalloc
+from functools import partial
+from pathlib import Path
 from time import perf_counter
 
 # Heavy imports first: their one-off import cost is not what is measured.
@@ -36,21 +36,20 @@ from sympy.core.cache import clear_cache
 import calcopt
 from calcopt.primitives import SYMBOL
 
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+from _common import LONG, best_of, per_call, rosenbrock, table_print, traced  # noqa: E402
+
+fmt_s = partial(_common.fmt_s, us_digits=0)  # this script prints microseconds without decimals
+
 ROSEN_FULL = (10, 100, 1000, 3000, 10000)
 ROSEN_QUICK = (10, 100, 1000)
 LSE_FULL = (10, 20, 40, 80, 160, 320)
 LSE_QUICK = (10, 20)
 ROSEN_NO_SYMPY_HESSIAN = 1000  # sympy.hessian is skipped for Rosenbrock n >= this
-LONG = 1.0  # a first run longer than this (s) is not repeated
 
 
 # --- problems ------------------------------------------------------------------------------------
-
-
-def rosenbrock(n: int):
-    xs = sp.symbols(f"x0:{n}")
-    terms = [100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1)]
-    return xs, sp.Add(*terms)
 
 
 def logsumexp(n: int, seed: int = 2024):
@@ -62,56 +61,6 @@ def logsumexp(n: int, seed: int = 2024):
 
 
 PROBLEMS = {"rosenbrock": rosenbrock, "logsumexp": logsumexp}
-
-
-# --- timing helpers ------------------------------------------------------------------------------
-
-
-def best_of(fn, setup=None, repeats: int = 3):
-    """Best wall time of ``fn(setup())`` over ``repeats`` runs; ``setup`` is not timed.
-
-    A first run longer than ``LONG`` s is not repeated.  Returns ``(seconds, runs, result)``.
-    """
-    times, result = [], None
-    for _ in range(repeats):
-        arg = setup() if setup is not None else None
-        gc.collect()
-        t0 = perf_counter()
-        result = fn(arg) if setup is not None else fn()
-        times.append(perf_counter() - t0)
-        if times[-1] > LONG:
-            break
-    return min(times), len(times), result
-
-
-def per_call(fn, repeats: int) -> float:
-    """Seconds per call of a fast ``fn()``: best of ``repeats`` loops of >= 0.2 s each."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeats, number)) / number
-
-
-def fmt_s(seconds: float | None, runs: int | None = None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds >= 1:
-        text = f"{seconds:.2f} s"
-    elif seconds >= 1e-3:
-        text = f"{seconds * 1e3:.1f} ms"
-    else:
-        text = f"{seconds * 1e6:.0f} us"
-    return text + ("*" if runs == 1 else "")
-
-
-def traced(fn):
-    """(result, peak bytes, retained bytes) of ``fn()`` under tracemalloc."""
-    gc.collect()
-    tracemalloc.start()
-    before, _ = tracemalloc.get_traced_memory()
-    result = fn()
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return result, peak - before, current - before
 
 
 # --- SymPy baselines in a child process with a time budget ---------------------------------------
@@ -297,18 +246,6 @@ def code_ratio(n: int, repeats: int) -> dict:
 
 
 # --- report --------------------------------------------------------------------------------------
-
-
-def table_print(title: str, header: list[str], rows: list[list[str]], notes=()):
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(header)]
-    print()
-    print(title)
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
-    for note in notes:
-        print("  " + note)
 
 
 def sympy_cell(v) -> str:

@@ -22,8 +22,7 @@ import argparse
 import gc
 import platform
 import sys
-import timeit
-import tracemalloc
+from pathlib import Path
 from time import perf_counter
 
 # Heavy imports first: their one-off import cost is not what is measured.
@@ -35,55 +34,14 @@ from sympy.core.cache import clear_cache
 
 import calcopt
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import best_of, fmt_s, per_call, rosenbrock, table_print, traced  # noqa: E402
+
 FULL_SIZES = (10, 100, 1000, 10000)
 QUICK_SIZES = (10, 100, 1000)
-LONG = 1.0  # a first run longer than this (s) is not repeated
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def rosenbrock(n: int):
-    """(variables, expression) of the extended Rosenbrock function in n variables."""
-    xs = sp.symbols(f"x0:{n}")
-    terms = [100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1)]
-    return xs, sp.Add(*terms)
-
-
-def best_of(fn, setup=None, repeats: int = 3):
-    """Best wall time of ``fn(setup())`` over ``repeats`` runs; ``setup`` is not timed.
-
-    A first run longer than ``LONG`` seconds is not repeated.  Returns
-    ``(seconds, runs, last result)``.
-    """
-    times, result = [], None
-    for _ in range(repeats):
-        arg = setup() if setup is not None else None
-        gc.collect()
-        t0 = perf_counter()
-        result = fn(arg) if setup is not None else fn()
-        times.append(perf_counter() - t0)
-        if times[-1] > LONG:
-            break
-    return min(times), len(times), result
-
-
-def per_call(fn, repeats: int = 3) -> float:
-    """Seconds per call of a fast ``fn()``: best of ``repeats`` loops of >= 0.2 s each."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeats, number)) / number
-
-
-def fmt_s(seconds: float, runs: int | None = None) -> str:
-    """Seconds with a unit that keeps 3 significant digits; ``*`` = timed once (> 1 s)."""
-    if seconds >= 1:
-        text = f"{seconds:.2f} s"
-    elif seconds >= 1e-3:
-        text = f"{seconds * 1e3:.1f} ms"
-    else:
-        text = f"{seconds * 1e6:.1f} us"
-    return text + ("*" if runs == 1 else "")
 
 
 def deep_table_size(table) -> tuple[int, int]:
@@ -123,18 +81,6 @@ def deep_table_size(table) -> tuple[int, int]:
     return total, skipped
 
 
-def traced(fn):
-    """(result, peak bytes, retained bytes) of ``fn()`` under tracemalloc."""
-    gc.collect()
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    before, _ = tracemalloc.get_traced_memory()
-    result = fn()
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return result, peak - before, current - before
-
-
 def try_lambdify(xs, f, module: str):
     """(function or None, seconds of the best run (or until the failure), runs, failure)."""
     clear_cache()
@@ -145,18 +91,6 @@ def try_lambdify(xs, f, module: str):
         return fn, t, runs, None
     except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError) as exc:
         return None, perf_counter() - t0, 1, (type(exc).__name__, str(exc))
-
-
-def table_print(title: str, header: list[str], rows: list[list[str]], notes: list[str] = ()):
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(header)]
-    print()
-    print(title)
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
-    for note in notes:
-        print("  " + note)
 
 
 # --- measurement ---------------------------------------------------------------------------

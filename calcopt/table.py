@@ -32,7 +32,7 @@ True
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 

@@ -291,7 +291,7 @@ def test_backprop_with_data_is_the_sample_mean():
     B = np.array([0.2, -0.1, 0.4, 1.0])
     p = [1.0, 0.5]
     bp = g.backprop(p, data={a: A, b: B})
-    per_value, per_adj = [], []
+    per_value = []
     for av, bv in zip(A, B):
         fs = f.subs({a: av, b: bv})
         gs = calcopt.compile(fs, wrt=g.wrt)

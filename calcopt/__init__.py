@@ -11,16 +11,21 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 (1.0, array([-2.,  0.]))
 """
 
-from .errors import (CalcoptError, ComplexValueError, DataError, InvalidInputError, OptionError,
+from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
+                     OptionError,
                      PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
                      UnsupportedOperationError)
 from .graph import Graph, compile
+from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
+                       stationary_points)
 from .primitives import PRIMITIVES, supported_operations
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CalcoptError", "ComplexValueError", "DataError", "Graph", "InvalidInputError", "OptionError",
+    "ArgMin", "Conditioning", "Convexity", "argmin", "conditioning", "convexity",
+    "stationary_points",
+    "CalcoptError", "ComplexValueError", "DataError", "DomainError", "Graph", "InvalidInputError", "OptionError",
     "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
     "UnsupportedOperationError", "compile", "supported_operations",

@@ -61,3 +61,8 @@ class OptionError(CalcoptError, ValueError):
 
 class ShapeError(CalcoptError, ValueError):
     """The operation needs a scalar graph (gradient, Hessian) but the graph is vector-valued."""
+
+
+class DomainError(CalcoptError, ValueError):
+    """A domain is invalid (unknown symbol, empty or reversed interval, lo > hi), a point lies
+    outside it, or the function is undefined somewhere on it (``log(x)`` on all reals)."""

@@ -1,0 +1,20 @@
+"""Analyses of a scalar objective: convexity, conditioning, stationary points and arg min.
+
+Free functions taking a :class:`calcopt.Graph`, networkx style; exported at top level as
+``calcopt.convexity``, ``calcopt.conditioning``, ``calcopt.stationary_points`` and
+``calcopt.argmin``.  A verdict is a proof, a counterexample checked exactly, or ``None``
+(unknown) with the reason: never a guess.
+
+Modules, in data-flow order: ``domain`` (what the analysis is about), ``budget`` (time limits
+that hold), ``intervals`` (rigorous enclosures of every node over a box, interval Hessian),
+``composition`` (curvature by composition rules), ``convexity``, ``conditioning``,
+``stationary``.
+"""
+
+from .conditioning import Conditioning, conditioning
+from .convexity import Convexity, convexity
+from .domain import Domain, resolve_domain
+from .stationary import ArgMin, StationaryPoint, argmin, stationary_points
+
+__all__ = ["ArgMin", "Conditioning", "Convexity", "Domain", "StationaryPoint", "argmin",
+           "conditioning", "convexity", "resolve_domain", "stationary_points"]

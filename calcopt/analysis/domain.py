@@ -1,0 +1,166 @@
+"""The domain an analysis is about: one real interval per variable.
+
+A domain comes from two places, intersected: the SymPy assumptions of each ``wrt`` symbol
+(``positive=True`` gives ``(0, oo)``, ``nonnegative=True`` gives ``[0, oo)``, ...) and an
+optional ``domain=`` mapping from variables (symbols or their names) to a
+``sympy.Interval`` or a ``(lo, hi)`` pair (closed; ``None`` or ``±oo`` for no bound).
+Variables not named keep what their assumptions say (all reals by default).
+
+Every analysis resolves its ``domain=`` argument with :func:`resolve_domain` first, so bad
+domains fail the same way everywhere, with a :class:`calcopt.DomainError`.
+
+Examples
+--------
+>>> import sympy as sp, calcopt
+>>> x = sp.Symbol("x", positive=True)
+>>> y = sp.Symbol("y")
+>>> g = calcopt.compile(x * y)
+>>> d = resolve_domain(g, {"y": (-1, 2)})
+>>> d.intervals
+(Interval.open(0, oo), Interval(-1, 2))
+>>> d.bounded, d.contains([1, 2]), d.contains([0, 2])
+(False, True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import sympy as sp
+
+from ..errors import DomainError, ShapeError
+
+if TYPE_CHECKING:
+    from ..graph import Graph
+
+
+def assumption_interval(sym: sp.Symbol) -> sp.Interval:
+    """The interval a symbol's assumptions confine it to (all reals without assumptions).
+
+    >>> assumption_interval(sp.Symbol("t", nonnegative=True))
+    Interval(0, oo)
+    """
+    if sym.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if sym.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if sym.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if sym.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.Interval(-sp.oo, sp.oo)
+
+
+def _bound(v: Any, what: str) -> sp.Expr:
+    if v is None:
+        return sp.oo if what == "upper" else -sp.oo
+    if isinstance(v, bool):
+        raise DomainError(f"{what} bound {v!r} is a boolean; expected a real number")
+    try:
+        b = sp.sympify(v, strict=True) if not isinstance(v, sp.Basic) else v
+    except (sp.SympifyError, TypeError):
+        raise DomainError(f"{what} bound {v!r} is not a real number") from None
+    if not (b.is_real or b in (sp.oo, -sp.oo)):
+        raise DomainError(f"{what} bound {v!r} is not a real number")
+    return b
+
+
+def as_interval(value: Any, name: str) -> sp.Interval:
+    """A ``sympy.Interval`` from an Interval or a ``(lo, hi)`` pair (closed where finite).
+
+    >>> as_interval((0, None), "x")
+    Interval(0, oo)
+    """
+    if isinstance(value, sp.Interval):
+        return value
+    if isinstance(value, sp.Set) and value == sp.S.Reals:
+        return sp.Interval(-sp.oo, sp.oo)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        lo, hi = _bound(value[0], "lower"), _bound(value[1], "upper")
+        if lo.is_comparable and hi.is_comparable and lo > hi:
+            raise DomainError(f"domain of {name}: lower bound {lo} > upper bound {hi}")
+        return sp.Interval(lo, hi)
+    raise DomainError(f"domain of {name} must be a sympy.Interval or a (lo, hi) pair; got "
+                      f"{value!r}")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One ``sympy.Interval`` per variable, in ``wrt`` order (see the module docstring)."""
+
+    wrt: tuple[sp.Symbol, ...]
+    intervals: tuple[sp.Interval, ...]
+
+    @property
+    def bounded(self) -> bool:
+        """Every interval has finite endpoints (open or closed)."""
+        return all(iv.inf.is_finite and iv.sup.is_finite for iv in self.intervals)
+
+    @property
+    def is_reals(self) -> bool:
+        """No variable is restricted."""
+        return all(iv == sp.S.Reals for iv in self.intervals)
+
+    def contains(self, point: Sequence[Any]) -> bool:
+        """Is the point (aligned with ``wrt``; exact or float entries) in the domain?"""
+        return all(bool(iv.contains(sp.nsimplify(v) if isinstance(v, float) else v))
+                   for iv, v in zip(self.intervals, point))
+
+    def closure_bounds(self) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+        """``(inf, sup)`` of each interval (``±oo`` where unbounded)."""
+        return tuple((iv.inf, iv.sup) for iv in self.intervals)
+
+    def describe(self) -> str:
+        """One line for explanations, e.g. ``x in (0, oo), y in [-1, 2]``."""
+        if self.is_reals:
+            return "all of R^%d" % len(self.wrt)
+        parts = []
+        for s, iv in zip(self.wrt, self.intervals):
+            if iv == sp.S.Reals:
+                continue
+            lo = "(" if iv.left_open or not iv.inf.is_finite else "["
+            hi = ")" if iv.right_open or not iv.sup.is_finite else "]"
+            parts.append(f"{s} in {lo}{iv.inf}, {iv.sup}{hi}")
+        return ", ".join(parts)
+
+
+def resolve_domain(g: "Graph", domain: Mapping | None = None) -> Domain:
+    """The :class:`Domain` of a scalar graph: assumptions of ``g.wrt`` intersected with ``domain``.
+
+    Raises :class:`calcopt.DomainError` for keys that are not variables of ``g``, a key given
+    twice (as a symbol and as its name), values that are not intervals, ``lo > hi``, or an
+    empty intersection with the symbol's assumptions; :class:`calcopt.ShapeError` for a
+    vector-valued graph.
+    """
+    if not g.is_scalar:
+        raise ShapeError(f"analyses need a scalar objective; this graph has {len(g.outputs)} outputs")
+    wrt = g.wrt
+    intervals = [assumption_interval(s) for s in wrt]
+    if domain is None:
+        return Domain(wrt, tuple(intervals))
+    if not isinstance(domain, Mapping):
+        raise DomainError(f"domain must be a dict {{variable: Interval or (lo, hi)}}; got "
+                          f"{type(domain).__name__}")
+    position = {}
+    for i, s in enumerate(wrt):
+        position[s] = position[s.name] = i
+    seen: set[int] = set()
+    for key, value in domain.items():
+        i = position.get(key)
+        if i is None:
+            name = getattr(key, "name", key)
+            kind = "a parameter" if any(p.name == name for p in g.params) else "not a variable"
+            raise DomainError(f"domain names {name!r}, which is {kind} of this graph; "
+                              f"domains are given for the variables {[s.name for s in wrt]}")
+        if i in seen:
+            raise DomainError(f"domain gives {wrt[i].name!r} twice (as a symbol and as a name)")
+        seen.add(i)
+        given = as_interval(value, wrt[i].name)
+        both = intervals[i].intersect(given)
+        if not isinstance(both, sp.Interval):  # EmptySet, or a single point {c}
+            raise DomainError(
+                f"domain of {wrt[i].name} is {both}: {given} meets {intervals[i]} (from the "
+                "symbol's assumptions) in no interval of positive length")
+        intervals[i] = both
+    return Domain(wrt, tuple(intervals))

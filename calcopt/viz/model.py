@@ -19,7 +19,6 @@ knows individual operations.
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
@@ -29,6 +28,7 @@ from ..errors import OptionError
 from ..graph import Graph
 from ..primitives import CODE, PRIMITIVES
 from .annotate import Annotations, annotate, node_table
+from .collapse import Selection, select
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
     if at is not None:
         ann = annotate(g, at, adjoints=adjoints or heat == "adjoint", tangent=tangent,
                        edge_partials=edge_partials, data=data, cotangent=cotangent)
-    drawn, collapsed, notes = _select(g, max_nodes)
+    sel = select(g, max_nodes)
+    drawn, notes = sel.drawn, sel.notes
     shared = _shared_nodes(g, shared_with) if shared_with is not None else None
     names = _output_names(g, output_names)
     heat_max = _heat_max(ann, drawn) if heat else None
@@ -127,11 +128,13 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
     nodes = []
     for i in drawn:
         nodes.append(_node(g, i, ann, adjoints, digits, names, shared, heat_max))
-    for i, size in collapsed.items():
-        label = PRIMITIVES[CODE[g.op(i)]].label
-        nodes.append(DiagramNode(f"c{i}", i, "collapsed", f"{label} ⋯",
+    for i, size in sel.singles.items():
+        nodes.append(DiagramNode(f"c{i}", i, "collapsed", _title(g, i, digits) + " ⋯",
                                  (f"{size} nodes collapsed",), STYLES["collapsed"]))
-    edges = _edges(g, drawn, collapsed, ann, digits)
+    for u, (missing, size) in sel.groups.items():
+        nodes.append(DiagramNode(f"g{u}", u, "collapsed", f"⋯ {len(missing)} more arguments",
+                                 (f"{size} nodes collapsed",), STYLES["collapsed"]))
+    edges = _edges(g, sel, ann, digits)
 
     if shared is not None:
         k = sum(shared[i] for i in range(len(g)))
@@ -170,48 +173,6 @@ def _output_names(g: Graph, names: Sequence[str] | None) -> list[str]:
     if names is not None:
         return [str(s) for s in names]
     return ["f"] if g.is_scalar else [f"out[{k}]" for k in range(len(g.outputs))]
-
-
-def _select(g: Graph, max_nodes: int | None) -> tuple[list[int], dict[int, int], list[str]]:
-    """The nodes drawn, the collapsed subexpressions ``{root: hidden size}`` and notes.
-
-    Past ``max_nodes`` the nodes nearest the outputs are drawn (breadth first); an operation
-    used by a drawn node but not drawn itself becomes one collapsed box.  Leaves used by drawn
-    nodes are always drawn: the inputs stay visible.
-    """
-    n = len(g)
-    if max_nodes is None or n <= max_nodes:
-        return list(range(n)), {}, []
-    seen = set(g.outputs)
-    queue = deque(sorted(seen))
-    order: list[int] = []
-    while queue and len(order) < max_nodes:
-        i = queue.popleft()
-        order.append(i)
-        for a in g.args(i):
-            if a not in seen:
-                seen.add(a)
-                queue.append(a)
-    drawn = set(order)
-    frontier = {a for i in order for a in g.args(i) if a not in drawn}
-    drawn |= {a for a in frontier if g.kind(a) != "operation"}
-    collapsed = {a: _hidden_size(g, a, drawn) for a in sorted(frontier - drawn)}
-    hidden = n - len(drawn)
-    notes = [f"{hidden} of {n} nodes not drawn (max_nodes={max_nodes}): "
-             f"{len(collapsed)} subexpressions collapsed into boxes"]
-    return sorted(drawn), collapsed, notes
-
-
-def _hidden_size(g: Graph, root: int, drawn: set[int], cap: int = 10_000) -> int:
-    """Nodes of the subexpression at ``root`` that are not drawn (counted up to ``cap``)."""
-    seen = {root}
-    stack = [root]
-    while stack and len(seen) < cap:
-        for a in g.args(stack.pop()):
-            if a not in seen and a not in drawn:
-                seen.add(a)
-                stack.append(a)
-    return len(seen)
 
 
 def _shared_nodes(g: Graph, f: Graph) -> list[bool]:
@@ -286,16 +247,21 @@ def _node(g, i, ann, adjoints, digits, names, shared, heat_max) -> DiagramNode:
     return DiagramNode(f"n{i}", i, style_kind, title, tuple(lines), style, outputs, tuple(numbers))
 
 
-def _edges(g, drawn, collapsed, ann, digits) -> list[DiagramEdge]:
-    drawn_set = set(drawn)
+def _edges(g: Graph, sel: Selection, ann, digits) -> list[DiagramEdge]:
+    drawn_set = set(sel.drawn)
     out = []
-    for i in drawn:
+    for i in sel.drawn:
         if g.kind(i) != "operation":
             continue
         prim = PRIMITIVES[CODE[g.op(i)]]
         args = g.args(i)
         numbered = not prim.commutative and len(args) > 1
+        grouped = set(sel.groups[i][0]) if i in sel.groups else set()
         for pos, a in enumerate(args):
+            if a in grouped:  # one edge from the group box, at its first argument
+                if a == sel.groups[i][0][0] and pos == args.index(a):
+                    out.append(DiagramEdge(f"g{i}", f"n{i}", pos))
+                continue
             src = f"n{a}" if a in drawn_set else f"c{a}"
             partial = None if ann is None or ann.partials is None else ann.partials.get((i, pos))
             out.append(DiagramEdge(src, f"n{i}", pos,
@@ -318,7 +284,8 @@ def _legend(g, nodes, ann, adjoints, tangent, edge_partials, heat_max, digits):
     if edge_partials:
         rows.append(("edge label: local partial ∂node/∂argument", None))
     if heat_max is not None:
-        rows.append((f"fill: |adjoint| from white (0) to red ({fmt(heat_max, digits)}), replacing the kind colours",
+        rows.append((f"fill: |adjoint| from white (0) to red ({fmt(heat_max, digits)}), "
+                     "replacing the kind colours",
                      Style("box", HEAT_HIGH, "#666666")))
     return tuple(rows)
 

@@ -22,7 +22,7 @@ from ..errors import OptionError
 from ..graph import Graph
 
 _IMSHOW_MAX = 400   # beyond this many variables, non-zeros are drawn as markers (stay visible)
-_NAMES_MAX = 30     # tick labels with variable names up to this many variables
+_NAMES_MAX = 24     # tick labels with variable names up to this many variables
 _LEGEND_MAX = 12    # legend rows; more colours are summarised in one row
 
 
@@ -42,6 +42,7 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     >>> path.stat().st_size > 1000, fig.axes[0].get_title().splitlines()[0]
     (True, 'Hessian sparsity: 3 of 9 entries structurally non-zero')
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -52,7 +53,9 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     coloring = g.hessian_coloring()
     n, k = pattern.shape[0], coloring.n_colors
     colours = _palette(k)
-    fig = Figure(figsize=figsize or (6.4, 5.6), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=figsize or (6.4, 7.2), dpi=dpi, layout="compressed")  # "constrained" lets an
+    # outside legend push an equal-aspect axes off the top
+    FigureCanvasAgg(fig)  # a real canvas, so the layout measures text as it is drawn
     ax = fig.add_subplot()
     col_colour = np.asarray(coloring.colors)[pattern.col] if n else np.zeros(0, int)
     if n <= _IMSHOW_MAX:
@@ -68,14 +71,15 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
             ax.tick_params(which="minor", length=0)
     else:
         ax.scatter(pattern.col, pattern.row, c=[colours[c] for c in col_colour], marker="s",
-                   s=max(1.0, 4e4 / n**2), linewidths=0)
+                   s=max(9.0, (360 / n) ** 2), linewidths=0, clip_on=False, zorder=3)
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_aspect("equal")
     names = [str(s) for s in g.wrt]
     if 0 < n <= _NAMES_MAX:
-        ax.set_xticks(range(n), names, rotation=90 if n > 8 else 0)
-        ax.set_yticks(range(n), names)
+        size = 10 if n <= 12 else 8
+        ax.set_xticks(range(n), names, rotation=90 if n > 8 else 0, fontsize=size)
+        ax.set_yticks(range(n), names, fontsize=size)
     ax.set_xlabel("column j: variable")
     ax.set_ylabel("row i: variable")
     ax.set_title(title or (f"Hessian sparsity: {pattern.nnz} of {n * n} entries structurally "
@@ -88,9 +92,9 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
         handles.append(Patch(facecolor="#ffffff", edgecolor="#ffffff",
                              label=f"... {k - _LEGEND_MAX} more colours"))
     if handles:
-        ax.legend(handles=handles, title="entry colour = HVP seed of its column",
-                  loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, title_fontsize=9,
-                  frameon=False)
+        fig.legend(handles=handles, title="entry colour = the colour of its column: one "
+                   "Hessian-vector product per colour", loc="outside lower center",
+                   ncols=2 if k > 3 else 1, fontsize=9, title_fontsize=9, frameon=False)
     if path is not None:
         fig.savefig(path)
     return fig

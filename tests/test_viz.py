@@ -92,7 +92,7 @@ def test_x_times_x_unevaluated_has_two_edges():
 
 def test_operation_titles_come_from_the_primitive_table():
     g = calcopt.compile(sp.Abs(x) * sp.exp(y) + sp.Max(x, y))
-    titles = {n.node: n.title.split("  →")[0] for n in build(g).nodes}
+    titles = {n.node: n.title for n in build(g).nodes}
     for i in range(len(g)):
         if g.kind(i) == "operation":
             assert titles[i] == BY_NAME[g.op(i)].label
@@ -275,7 +275,8 @@ def test_large_graphs_are_capped_with_collapsed_boxes_and_a_note():
     d = build(g, max_nodes=30)
     real = [n for n in d.nodes if n.kind != "collapsed"]
     boxes = [n for n in d.nodes if n.kind == "collapsed"]
-    assert len(real) == 30 and boxes
+    ops = [n for n in real if g.kind(n.node) == "operation"]
+    assert len(ops) <= 30 <= len(real) <= 30 + 3 and boxes  # the cap, plus some leaves
     assert any("not drawn (max_nodes=30)" in note for note in d.notes)
     ids = {n.id for n in d.nodes}
     assert all(e.src in ids and e.dst in ids for e in d.edges)

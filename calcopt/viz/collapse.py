@@ -2,18 +2,21 @@
 
 Past ``max_nodes``, nodes are drawn from the outputs down, depth first and argument by
 argument, so the first terms of a long sum are drawn whole rather than every term cut off at
-the same depth.  What is left out is collapsed: an operation whose one missing argument is a
-subexpression gets one box for it (shared by all its drawn users); an operation with several
-missing arguments gets one box "k more arguments" for all of them.  A note says how much
-was left out.
+the same depth.  What is left out is collapsed: a node with a few missing arguments gets its
+missing leaves drawn and one box per missing subexpression (shared by all its drawn users); a
+node with many gets one box "k more arguments" for all of them.  A note says how much was
+left out.
 
 >>> import sympy as sp, calcopt
 >>> from calcopt.viz.collapse import select
 >>> xs = sp.symbols("x0:50")
 >>> g = calcopt.compile(sum(sp.exp(x) for x in xs))
 >>> s = select(g, 12)
->>> len(s.drawn), s.groups[g.outputs[0]][0][:3], s.notes[0][:40]
-(12, (31, 32, 33), '88 of 101 nodes not drawn (max_nodes=12)')
+>>> len(s.drawn), len(s.groups[g.outputs[0]][0]), s.singles   # x13 is drawn: a leaf
+(13, 44, {})
+>>> s.notes[0]
+'88 of 101 nodes not drawn (max_nodes=12); 1 collapsed box stands for them'
+
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph import Graph
+
+_FEW = 3  # up to this many missing arguments of one node are shown one by one
 
 
 @dataclass
@@ -44,13 +49,19 @@ def select(g: Graph, max_nodes: int | None) -> Selection:
         if i not in drawn:
             drawn[i] = None
             stack.extend(reversed(g.args(i)))
+    # A few missing arguments are shown one by one (leaves drawn, subexpressions as one box
+    # each); many are grouped into one box, so a long sum stays one readable box.
+    missing = {u: tuple(a for a in dict.fromkeys(g.args(u)) if a not in drawn) for u in drawn}
+    leaves = {a for m in missing.values() if len(m) <= _FEW for a in m
+              if g.kind(a) != "operation"}
+    drawn.update(dict.fromkeys(leaves))
     sel = Selection(sorted(drawn))
     for u in sel.drawn:
-        missing = tuple(a for a in dict.fromkeys(g.args(u)) if a not in drawn)
-        if len(missing) == 1:
-            sel.singles.setdefault(missing[0], _hidden(g, missing, drawn))
-        elif missing:
-            sel.groups[u] = (missing, _hidden(g, missing, drawn))
+        m = tuple(a for a in missing.get(u, ()) if a not in drawn)
+        if len(m) > _FEW:
+            sel.groups[u] = (m, _hidden(g, m, drawn))
+        for a in m if len(m) <= _FEW else ():
+            sel.singles.setdefault(a, _hidden(g, (a,), drawn))
     boxes = len(sel.singles) + len(sel.groups)
     sel.notes.append(f"{n - len(drawn)} of {n} nodes not drawn (max_nodes={max_nodes}); "
                      f"{boxes} collapsed {'box stands' if boxes == 1 else 'boxes stand'} for them")

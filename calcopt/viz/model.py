@@ -10,10 +10,12 @@ knows individual operations.
 
 >>> import sympy as sp, calcopt
 >>> from calcopt.viz.model import build
->>> x = sp.Symbol("x")
->>> d = build(calcopt.compile(x*x + 1))
->>> [n.title for n in d.nodes], [(e.src, e.dst) for e in d.edges]
-(['1', 'x', '×', '+'], [('n1', 'n2'), ('n1', 'n2'), ('n0', 'n3'), ('n2', 'n3')])
+>>> x, y = sp.symbols("x y")
+>>> d = build(calcopt.compile(sp.exp(x*y) + sp.sin(x*y)))
+>>> [n.title for n in d.nodes]
+['x', 'y', '×', 'exp', 'sin', '+']
+>>> [(e.src, e.dst) for e in d.edges]        # x*y (n2) is drawn once and used twice
+[('n0', 'n2'), ('n1', 'n2'), ('n2', 'n3'), ('n2', 'n4'), ('n3', 'n5'), ('n4', 'n5')]
 """
 
 from __future__ import annotations
@@ -71,8 +73,14 @@ class DiagramNode:
     title: str               # operation symbol, variable name or constant
     lines: tuple[str, ...]   # annotation lines ("value 1.5", "adjoint 2", ...)
     style: Style
-    outputs: tuple[int, ...] = ()
+    outputs: tuple[int, ...] = ()               # output positions computed by this node
+    output_names: tuple[str, ...] = ()
     numbers: tuple[tuple[str, float], ...] = ()  # ("value", 1.5), ... for JSON/GraphML
+
+    @property
+    def heading(self) -> str:
+        """The title, with the names of the outputs it computes (``× → f``)."""
+        return self.title + ("  → " + ", ".join(self.output_names) if self.output_names else "")
 
 
 @dataclass(frozen=True)
@@ -229,8 +237,6 @@ def _node(g, i, ann, adjoints, digits, names, shared, heat_max) -> DiagramNode:
         style_kind = "output" if shared is None or shared[i] else "derivative"
     style = STYLES[style_kind]
     title = _title(g, i, digits)
-    if outputs:
-        title += "  → " + ", ".join(names[k] for k in outputs)
     lines: list[str] = []
     numbers: list[tuple[str, float]] = []
     if ann is not None:
@@ -244,7 +250,8 @@ def _node(g, i, ann, adjoints, digits, names, shared, heat_max) -> DiagramNode:
         a = abs(ann.adjoints[i])
         fill = NAN_FILL if not math.isfinite(a) else heat_colour(a / heat_max if heat_max else 0.0)
         style = replace(style, fill=fill)
-    return DiagramNode(f"n{i}", i, style_kind, title, tuple(lines), style, outputs, tuple(numbers))
+    return DiagramNode(f"n{i}", i, style_kind, title, tuple(lines), style, outputs,
+                       tuple(names[k] for k in outputs), tuple(numbers))
 
 
 def _edges(g: Graph, sel: Selection, ann, digits) -> list[DiagramEdge]:

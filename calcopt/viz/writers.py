@@ -2,17 +2,18 @@
 GraphML.  Pure text, no renderer needed; the same diagram and options give the same text.
 
 >>> import sympy as sp, calcopt
->>> x = sp.Symbol("x")
->>> print(calcopt.to_mermaid(calcopt.compile(x*x), legend=False))
+>>> x, y = sp.symbols("x y")
+>>> print(calcopt.to_mermaid(calcopt.compile(x*y), legend=False), end="")
 flowchart LR
   n0(["x"])
-  n1["×  → f"]
-  n0 --> n1
-  n0 --> n1
+  n1(["y"])
+  n2["×  → f"]
+  n0 --> n2
+  n1 --> n2
   classDef variable fill:#cfe2ff,stroke:#1f4e9a,color:#000
   classDef output fill:#ffd9d9,stroke:#b00020,color:#000,stroke-width:3px
-  class n0 variable
-  class n1 output
+  class n0,n1 variable
+  class n2 output
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _dot_str(s: str) -> str:
 def _dot_node_attrs(n: DiagramNode) -> str:
     s = n.style
     style = "filled,dashed" if s.dashed else ("filled,rounded" if s.shape == "box" else "filled")
-    title = f"<B>{escape(n.title)}</B>"
+    title = f"<B>{escape(n.heading)}</B>"
     body = "".join(f'<BR/><FONT POINT-SIZE="10">{escape(line)}</FONT>' for line in n.lines)
     attrs = [f"shape={s.shape}", f'style="{style}"', f'fillcolor="{s.fill}"', f'color="{s.border}"',
              f"label=<{title}{body}>"]
@@ -103,10 +104,10 @@ def mermaid(d: Diagram) -> str:
     separate subgraph of unconnected ``legend_*`` nodes)."""
     lines = [f"flowchart {d.direction}"]
     for n in d.nodes:
-        text = "<br/>".join(_mermaid_str(t) for t in (n.title, *n.lines))
+        text = "<br/>".join(_mermaid_str(t) for t in (n.heading, *n.lines))
         lines.append(f"  {n.id}" + _MERMAID_SHAPES[n.style.shape].format(text))
     for e in d.edges:
-        label = e.label or (f"arg {e.position}" if e.position else "")
+        label = e.label or e.position
         arrow = f'-->|"{_mermaid_str(label)}"|' if label else "-->"
         lines.append(f"  {e.src} {arrow} {e.dst}")
     styles: dict[str, Style] = {}
@@ -160,7 +161,7 @@ def networkx_graph(d: Diagram):
         attrs: dict[str, Any] = {"kind": n.kind, "label": n.title, "shape": n.style.shape,
                                  "fill": n.style.fill, "border": n.style.border}
         if n.outputs:
-            attrs["outputs"] = ",".join(map(str, n.outputs))
+            attrs["outputs"] = ", ".join(n.output_names)
         for name, v in n.numbers:
             if math.isfinite(v):
                 attrs[name] = v
@@ -254,7 +255,7 @@ def to_json(g, **options) -> str:
     >>> x, y = sp.symbols("x y")
     >>> data = json.loads(calcopt.to_json(calcopt.compile(x*y), at=[2.0, 3.0], adjoints=True))
     >>> [(n["id"], n["label"], n["value"], n["adjoint"]) for n in data["nodes"]]
-    [(0, 'x', 2.0, 3.0), (1, 'y', 3.0, 2.0), (2, '×  → f', 6.0, 1.0)]
+    [(0, 'x', 2.0, 3.0), (1, 'y', 3.0, 2.0), (2, '×', 6.0, 1.0)]
     """
     return node_link_json(build(g, **options))
 

@@ -28,7 +28,8 @@ def main(argv: list[str]) -> None:
     edges = sum(len(g.args(i)) for i in range(len(g)))
     print(f"wrote {path}: {len(g)} nodes, {edges} edges")
     print(f"f(1, 0.5) = {bp.value:.6f}")
-    print(f"gradient = adjoints of x and y = {[round(bp.adjoints[i], 6) for i in g.variable_nodes]}")
+    gradient = [round(bp.adjoints[i], 6) for i in g.variable_nodes]
+    print(f"gradient = adjoints of x and y = {gradient}")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ HEAT_LOW, HEAT_HIGH, NAN_FILL = "#ffffff", "#e34a33", "#bbbbbb"
 
 @dataclass(frozen=True)
 class DiagramNode:
-    id: str                  # "n<graph node id>", or "c<graph node id>" for a collapsed subexpression
+    id: str                  # "n<node id>"; "c<id>"/"g<id>" for collapsed boxes
     node: int                # the graph node it draws
     kind: str                # a key of STYLES
     title: str               # operation symbol, variable name or constant
@@ -151,14 +151,16 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
     sources = tuple(f"n{i}" for i in drawn if g.kind(i) in ("variable", "parameter"))
     sinks = tuple(f"n{o}" for o in dict.fromkeys(g.outputs) if o in set(drawn)
                   and g.kind(o) == "operation")
-    rows = _legend(g, nodes, ann, adjoints, tangent, edge_partials, heat_max, digits) if legend else ()
+    rows = (_legend(g, nodes, ann, adjoints, tangent, edge_partials, heat_max, digits)
+            if legend else ())
     return Diagram(tuple(nodes), tuple(edges), rows, tuple(notes), direction, sources, sinks)
 
 
 def _check_options(g, at, adjoints, tangent, edge_partials, heat, digits, direction, max_nodes,
                    output_names) -> None:
     if not isinstance(g, Graph):
-        raise OptionError(f"expected a calcopt.Graph (from calcopt.compile); got {type(g).__name__}")
+        raise OptionError("expected a calcopt.Graph (from calcopt.compile); "
+                          f"got {type(g).__name__}")
     if at is None and (adjoints or tangent is not None or edge_partials or heat):
         raise OptionError("adjoints=, tangent=, edge_partials= and heat= annotate numbers at a "
                           "point: pass the point as at=[...]")
@@ -279,6 +281,8 @@ def _edges(g: Graph, sel: Selection, ann, digits) -> list[DiagramEdge]:
 
 def _legend(g, nodes, ann, adjoints, tangent, edge_partials, heat_max, digits):
     kinds = dict.fromkeys(n.kind for n in nodes)
+    if any(n.outputs for n in nodes):  # an output drawn in another style still has two borders
+        kinds["output"] = None
     rows: list[tuple[str, Style | None]] = [
         (_KIND_TEXT[k], STYLES[k]) for k in STYLES if k in kinds]
     if ann is not None:

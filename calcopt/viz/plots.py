@@ -48,13 +48,15 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     from matplotlib.patches import Patch
 
     if not isinstance(g, Graph):
-        raise OptionError(f"expected a calcopt.Graph (from calcopt.compile); got {type(g).__name__}")
+        raise OptionError("expected a calcopt.Graph (from calcopt.compile); "
+                          f"got {type(g).__name__}")
     pattern = g.hessian_sparsity().tocoo()
     coloring = g.hessian_coloring()
     n, k = pattern.shape[0], coloring.n_colors
     colours = _palette(k)
-    fig = Figure(figsize=figsize or (6.4, 7.2), dpi=dpi, layout="compressed")  # "constrained" lets an
-    # outside legend push an equal-aspect axes off the top
+    # "compressed", not "constrained": the latter lets the outside legend push an equal-aspect
+    # axes (and its title) off the top of the figure.
+    fig = Figure(figsize=figsize or (6.4, 7.2), dpi=dpi, layout="compressed")
     FigureCanvasAgg(fig)  # a real canvas, so the layout measures text as it is drawn
     ax = fig.add_subplot()
     col_colour = np.asarray(coloring.colors)[pattern.col] if n else np.zeros(0, int)

@@ -76,7 +76,8 @@ def draw(g, path: str | Path, *, renderer: str = "auto", **options: Any) -> Path
         path.write_bytes(data)
         return path
     if suffix not in _TEXTS:
-        raise OptionError(f"cannot tell the format from the suffix {path.suffix!r} of {str(path)!r}; "
+        raise OptionError(f"cannot tell the format from the suffix {path.suffix!r} of "
+                          f"{str(path)!r}; "
                           f"use one of {', '.join(sorted(_IMAGES) + sorted(_TEXTS))}")
     d = build(g, **options)
     writer = {"dot": dot, "mermaid": mermaid, "json": node_link_json, "graphml": graphml}

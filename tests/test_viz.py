@@ -335,6 +335,22 @@ def test_missing_renderer_says_what_to_install(monkeypatch, no_dot_on_path, tmp_
     assert calcopt.to_dot(g) and calcopt.to_mermaid(g) and calcopt.to_json(g)
 
 
+def test_a_dot_program_on_path_is_used_without_pygraphviz(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"      # records its arguments and echoes its input: the wiring is tested
+    fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "args"}\nexec {shutil.which("cat")}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    g = calcopt.compile(F)
+    out = calcopt.draw(g, tmp_path / "f.svg")
+    assert (tmp_path / "args").read_text().strip() == "-Tsvg"
+    assert out.read_text(encoding="utf-8") == calcopt.to_dot(g)
+    with pytest.raises(calcopt.MissingDependencyError, match="pygraphviz is not installed"):
+        calcopt.draw(g, tmp_path / "f.png", renderer="pygraphviz")
+
+
 def test_notebook_display():
     svg = calcopt.compile(F)._repr_svg_()
     assert ET.fromstring(svg.encode()).tag.endswith("svg")

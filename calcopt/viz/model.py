@@ -133,9 +133,13 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
     names = _output_names(g, output_names)
     heat_max = _heat_max(ann, drawn) if heat else None
 
+    out_pos: dict[int, tuple[int, ...]] = {}
+    for k, o in enumerate(g.outputs):
+        out_pos[o] = out_pos.get(o, ()) + (k,)
     nodes = []
     for i in drawn:
-        nodes.append(_node(g, i, ann, adjoints, digits, names, shared, heat_max))
+        nodes.append(_node(g, i, ann, adjoints, digits, names, out_pos.get(i, ()), shared,
+                           heat_max))
     for i, size in sel.singles.items():
         nodes.append(DiagramNode(f"c{i}", i, "collapsed", _title(g, i, digits) + " ⋯",
                                  (f"{size} nodes collapsed",), STYLES["collapsed"]))
@@ -149,8 +153,8 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
         notes.append(f"{k} of {len(g)} nodes also occur in f (solid); "
                      f"{len(g) - k} are new (dashed)")
     sources = tuple(f"n{i}" for i in drawn if g.kind(i) in ("variable", "parameter"))
-    sinks = tuple(f"n{o}" for o in dict.fromkeys(g.outputs) if o in set(drawn)
-                  and g.kind(o) == "operation")
+    drawn_set = set(drawn)
+    sinks = tuple(f"n{o}" for o in out_pos if o in drawn_set and g.kind(o) == "operation")
     rows = (_legend(g, nodes, ann, adjoints, tangent, edge_partials, heat_max, digits)
             if legend else ())
     return Diagram(tuple(nodes), tuple(edges), rows, tuple(notes), direction, sources, sinks)
@@ -229,9 +233,8 @@ def _title(g: Graph, i: int, digits: int) -> str:
     return str(v)
 
 
-def _node(g, i, ann, adjoints, digits, names, shared, heat_max) -> DiagramNode:
+def _node(g, i, ann, adjoints, digits, names, outputs, shared, heat_max) -> DiagramNode:
     kind = g.kind(i)
-    outputs = tuple(k for k, o in enumerate(g.outputs) if o == i)
     style_kind = kind
     if kind == "operation" and shared is not None and not shared[i]:
         style_kind = "derivative"

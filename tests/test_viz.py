@@ -363,6 +363,7 @@ def test_notebook_display():
     (dict(direction="RL"), "direction must be"),
     (dict(max_nodes=0), "max_nodes must be"),
     (dict(output_names=["a", "b"]), "one name per output"),
+    (dict(shared_with=F), "shared_with must be a calcopt.Graph"),
 ])
 def test_bad_options(kwargs, match):
     with pytest.raises(calcopt.OptionError, match=match):

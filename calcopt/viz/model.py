@@ -115,6 +115,10 @@ def fmt(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}g}"
 
 
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
 def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = None,
           edge_partials: bool = False, heat: str | None = None, digits: int = 4,
           data: Any = None, cotangent: Any = None, direction: str = "LR",
@@ -122,7 +126,7 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
           output_names: Sequence[str] | None = None, legend: bool = True) -> Diagram:
     """The diagram of ``g``; see :func:`calcopt.to_dot` for the options."""
     _check_options(g, at, adjoints, tangent, edge_partials, heat, digits, direction, max_nodes,
-                   output_names)
+                   output_names, shared_with)
     ann = None
     if at is not None:
         ann = annotate(g, at, adjoints=adjoints or heat == "adjoint", tangent=tangent,
@@ -142,10 +146,10 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
                            heat_max))
     for i, size in sel.singles.items():
         nodes.append(DiagramNode(f"c{i}", i, "collapsed", _title(g, i, digits) + " ⋯",
-                                 (f"{size} nodes collapsed",), STYLES["collapsed"]))
+                                 (_count(size, "node") + " collapsed",), STYLES["collapsed"]))
     for u, (missing, size) in sel.groups.items():
         nodes.append(DiagramNode(f"g{u}", u, "collapsed", f"⋯ {len(missing)} more arguments",
-                                 (f"{size} nodes collapsed",), STYLES["collapsed"]))
+                                 (_count(size, "node") + " collapsed",), STYLES["collapsed"]))
     edges = _edges(g, sel, ann, digits)
 
     if shared is not None:
@@ -161,13 +165,16 @@ def build(g: Graph, at: Any = None, *, adjoints: bool = False, tangent: Any = No
 
 
 def _check_options(g, at, adjoints, tangent, edge_partials, heat, digits, direction, max_nodes,
-                   output_names) -> None:
+                   output_names, shared_with) -> None:
     if not isinstance(g, Graph):
         raise OptionError("expected a calcopt.Graph (from calcopt.compile); "
                           f"got {type(g).__name__}")
     if at is None and (adjoints or tangent is not None or edge_partials or heat):
         raise OptionError("adjoints=, tangent=, edge_partials= and heat= annotate numbers at a "
                           "point: pass the point as at=[...]")
+    if shared_with is not None and not isinstance(shared_with, Graph):
+        raise OptionError(f"shared_with must be a calcopt.Graph (the f whose nodes are shared); "
+                          f"got {type(shared_with).__name__}")
     if heat not in (None, "adjoint"):
         raise OptionError(f"heat must be None or 'adjoint'; got {heat!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:

@@ -12,13 +12,15 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 """
 
 from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
-                     OptionError,
+                     MissingDependencyError, OptionError,
                      PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
                      UnsupportedOperationError)
 from .graph import Graph, compile
 from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
                        stationary_points)
 from .primitives import PRIMITIVES, supported_operations
+from . import viz
+from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
 
 __version__ = "0.1.0"
 
@@ -29,4 +31,6 @@ __all__ = [
     "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
     "UnsupportedOperationError", "compile", "supported_operations",
+    "MissingDependencyError", "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json",
+    "to_mermaid",
 ]

@@ -66,3 +66,8 @@ class ShapeError(CalcoptError, ValueError):
 class DomainError(CalcoptError, ValueError):
     """A domain is invalid (unknown symbol, empty or reversed interval, lo > hi), a point lies
     outside it, or the function is undefined somewhere on it (``log(x)`` on all reals)."""
+
+
+class MissingDependencyError(CalcoptError, ImportError):
+    """A feature needs a package or program that is not installed (pygraphviz, or Graphviz's
+    ``dot``, to render diagrams as SVG/PNG/PDF); the message says what to install."""

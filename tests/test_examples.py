@@ -29,3 +29,17 @@ def test_rosenbrock_example(n):
     assert "3 colours" in out
     assert "|grad| = 0.0" in out                # x = 1 is the minimiser
     assert "gradient / f (cheap-gradient ratio)" in out
+
+
+def test_backprop_diagram_writes_a_readable_image(tmp_path):
+    png = tmp_path / "bp.png"
+    out = run("backprop_diagram.py", str(png))
+    assert f"wrote {png}: 7 nodes, 8 edges" in out
+    assert "gradient = adjoints of x and y = [1.715169, 3.860433]" in out
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    svg = tmp_path / "bp.svg"
+    run("backprop_diagram.py", str(svg), "--partials")
+    text = svg.read_text(encoding="utf-8")
+    for label in ("value 2.212", "adjoint 1.715", "adjoint 3.86", "0.5403", "sin", "exp"):
+        assert label in text

@@ -1,0 +1,26 @@
+"""Diagrams of computational graphs and plots: the only layer that imports matplotlib and the
+Graphviz renderer (pygraphviz), both lazily, so ``import calcopt`` stays light.
+
+* :mod:`~calcopt.viz.model`: the diagram model (nodes, edges, labels, styles, legend) built
+  from a Graph and optional numbers at a point (:mod:`~calcopt.viz.annotate`);
+* :mod:`~calcopt.viz.writers`: DOT, Mermaid, node-link JSON, GraphML;
+* :mod:`~calcopt.viz.render`: SVG/PNG/PDF through Graphviz, and notebook display;
+* :mod:`~calcopt.viz.plots`: matplotlib plots (the Hessian sparsity spy plot).
+
+>>> import sympy as sp, calcopt
+>>> x = sp.Symbol("x")
+>>> calcopt.to_dot(calcopt.compile(sp.sin(x))).count(" -> ")
+1
+"""
+
+from ..graph import Graph
+from .plots import plot_sparsity
+from .render import draw, repr_svg
+from .writers import to_dot, to_graphml, to_json, to_mermaid
+
+# Notebook display: attached here rather than defined in graph.py, so the graph layer never
+# imports the drawing layer (lower layers do not import higher ones) and graph.py, at its size
+# limit, gains no methods.  Importing calcopt imports calcopt.viz, so every Graph has it.
+Graph._repr_svg_ = repr_svg
+
+__all__ = ["draw", "plot_sparsity", "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]

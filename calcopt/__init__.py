@@ -12,13 +12,15 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 """
 
 from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
-                     OptionError,
+                     OptionError, ParseError,
                      PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
                      UnsupportedOperationError)
 from .graph import Graph, compile
 from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
                        stationary_points)
 from .primitives import PRIMITIVES, supported_operations
+from .parse import parse  # rebinds calcopt.parse (the module) to the function
+from .parse_args import parse_box, parse_domain, parse_point
 
 __version__ = "0.1.0"
 
@@ -26,7 +28,8 @@ __all__ = [
     "ArgMin", "Conditioning", "Convexity", "argmin", "conditioning", "convexity",
     "stationary_points",
     "CalcoptError", "ComplexValueError", "DataError", "DomainError", "Graph", "InvalidInputError", "OptionError",
-    "PointError",
+    "ParseError", "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
-    "UnsupportedOperationError", "compile", "supported_operations",
+    "UnsupportedOperationError", "compile", "parse", "parse_box", "parse_domain", "parse_point",
+    "supported_operations",
 ]

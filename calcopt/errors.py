@@ -66,3 +66,14 @@ class ShapeError(CalcoptError, ValueError):
 class DomainError(CalcoptError, ValueError):
     """A domain is invalid (unknown symbol, empty or reversed interval, lo > hi), a point lies
     outside it, or the function is undefined somewhere on it (``log(x)`` on all reals)."""
+
+
+class ParseError(CalcoptError, ValueError):
+    """Text given to :func:`calcopt.parse` (or a domain, box or point string) is outside the
+    accepted grammar or over a size limit.  ``column`` (1-based, or ``None``) and ``reason``
+    say where and why; the message adds the accepted grammar."""
+
+    def __init__(self, message: str, column: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.column = column
+        self.reason = reason if reason is not None else message

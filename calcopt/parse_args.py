@@ -1,6 +1,6 @@
 """Safe parsing of the small argument languages of the CLI: domains, boxes and points.
 
-Every number or bound is read with the machinery of :mod:`calcopt.parse` (constant
+Every number or bound is read with the machinery of :mod:`calcopt.reader` (constant
 expressions such as ``-1.5``, ``pi/4``, ``sqrt(2)``, exact), and every error is a
 :class:`calcopt.ParseError` naming the column.
 
@@ -21,7 +21,7 @@ from typing import Any
 import sympy as sp
 
 from .errors import InvalidInputError
-from .parse import LIMITS, Limits, _fail, _Reader, name_problem
+from .reader import LIMITS, Limits, _fail, _Reader, name_problem
 
 _NAMED = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*=(?!=)")
 _LOWER = {ast.Lt: True, ast.LtE: False}   # a < x: x has lower bound a (open if True)

@@ -73,10 +73,15 @@ def _check_length(text: Any, limits: Limits) -> None:
         raise _fail(text, 0, limits.length, f"input longer than {limits.length} characters")
 
 
+def _piece_fail(piece: str, offset: int, reason: str):
+    """A ParseError pointing at the first non-blank character of a comma-separated piece."""
+    return _fail(piece, offset, len(piece) - len(piece.lstrip()), reason)
+
+
 def _check_name(name: str, piece: str, offset: int) -> str:
     reason = name_problem(name)
     if reason:
-        raise _fail(piece, offset, 0, reason)
+        raise _piece_fail(piece, offset, reason)
     return name
 
 
@@ -158,13 +163,13 @@ def parse_box(text: str, *, limits: Limits = LIMITS) -> dict[str, tuple[sp.Expr,
         name, rest, at = _named(piece, offset, limits, "name=lo:hi")
         bounds = _split(rest, ":", at)
         if name is None or len(bounds) != 2:
-            raise _fail(piece, offset, 0, "expected name=lo:hi")
+            raise _piece_fail(piece, offset, "expected name=lo:hi")
         lo, hi = (_constant(b, o, limits) for b, o in bounds)
         if bool(lo > hi):
-            raise _fail(piece, offset, 0, f"lower bound {lo} > upper "
+            raise _piece_fail(piece, offset, f"lower bound {lo} > upper "
                                                                 f"bound {hi}")
         if name in out:
-            raise _fail(piece, offset, 0, f"{name!r} given twice")
+            raise _piece_fail(piece, offset, f"{name!r} given twice")
         out[name] = (lo, hi)
     return out
 
@@ -184,7 +189,7 @@ def parse_point(text: str, *, limits: Limits = LIMITS
         if name is None:
             values.append(value)
         elif name in named:
-            raise _fail(piece, offset, 0, f"{name!r} given twice")
+            raise _piece_fail(piece, offset, f"{name!r} given twice")
         else:
             named[name] = value
     if named and values:
@@ -196,7 +201,7 @@ def parse_point(text: str, *, limits: Limits = LIMITS
 def _named(piece: str, offset: int, limits: Limits, what: str) -> tuple[str | None, str, int]:
     """Split ``name = rest``: ``(name or None, rest, offset of rest)``."""
     if not piece.strip():
-        raise _fail(piece, offset, 0, f"empty entry; expected "
+        raise _piece_fail(piece, offset, f"empty entry; expected "
                                                                    f"{what}")
     m = _NAMED.match(piece)
     if m is None:

@@ -21,7 +21,8 @@ from typing import Any
 import sympy as sp
 
 from .errors import InvalidInputError
-from .reader import LIMITS, Limits, _fail, _Reader, name_problem
+from .reader import _Reader
+from .vocabulary import LIMITS, Limits, _fail, name_problem
 
 _NAMED = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*=(?!=)")
 _LOWER = {ast.Lt: True, ast.LtE: False}   # a < x: x has lower bound a (open if True)

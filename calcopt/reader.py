@@ -12,77 +12,21 @@ so SymPy never computes an astronomically large number.  No ``eval``, no ``sympi
 from __future__ import annotations
 
 import ast
-import keyword
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+import warnings
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
 from .errors import InvalidInputError, ParseError
-from .primitives import BY_SYMPY_TYPE, PRIMITIVES, Primitive
+from .primitives import BY_SYMPY_TYPE
+from .vocabulary import (_CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func,  # noqa: F401
+                         name_problem)
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Size limits checked before SymPy computes anything (pass ``limits=`` to change them)."""
-
-    length: int = 10_000          # characters of input
-    nodes: int = 5_000            # syntax-tree nodes
-    depth: int = 100              # nesting (brackets, calls, powers, unary signs)
-    digits: int = 100             # characters of one numeric literal
-    exponent: int = 10**6         # |constant exponent| of a power
-    bits: int = 10_000            # bits of the numerator/denominator of any exact constant
-    magnitude: float = 1e100      # |value| of any constant subexpression
-
-
-LIMITS = Limits()
-GRAMMAR = ("accepted: numbers (exact: 0.1 is 1/10), names, + - * / ** (^ means **), unary - +, "
-           "parentheses, calls f(a, ...) of: {funcs}; constants pi, E")
 _PAIR_ONLY = "comparisons and True/False are accepted only as conditions in (value, condition) pairs"
 
 
-@dataclass(frozen=True)
-class _Func:
-    build: Callable[..., Any]
-    nargs: Any  # a SymPy set of accepted argument counts
-
-
-def text_functions(primitives: Iterable[Primitive] = PRIMITIVES) -> dict[str, _Func]:
-    """Function names accepted in text: derived from the primitive table, plus aliases.
-
-    Rule: a primitive is callable by name when its SymPy class follows SymPy's function
-    protocol (an ``Expr`` class with ``nargs``), under both its table name and its SymPy class
-    name (``abs``/``Abs``).  Operators (``add``, ``mul``, ``pow``) are written with symbols.
-
-    >>> sorted(k for k in text_functions() if k.lower() == "max")
-    ['Max', 'max']
-    """
-    funcs: dict[str, _Func] = {}
-    table = {p.name: p for p in primitives}
-    for p in table.values():
-        for cls in p.sympy_types:
-            if p.arity != 0 and issubclass(cls, sp.Expr) and hasattr(cls, "nargs"):
-                for name in (cls.__name__, p.name):
-                    if name.isidentifier() and not keyword.iskeyword(name):
-                        funcs.setdefault(name, _Func(cls, cls.nargs))
-    one = sp.FiniteSet(1)
-    if "pow" in table:
-        funcs.setdefault("sqrt", _Func(lambda a: sp.Pow(a, sp.S.Half), one))
-        funcs.setdefault("cbrt", _Func(lambda a: sp.Pow(a, sp.Rational(1, 3)), one))
-    for alias, target in (("ln", "log"), ("arcsin", "asin"), ("arccos", "acos"),
-                          ("arctan", "atan")):
-        if target in funcs:
-            funcs.setdefault(alias, funcs[target])
-    return funcs
-
-
-FUNCTIONS = text_functions()
-_RESERVED = {"I": "'I' (the imaginary unit) is reserved: calcopt works over the reals",
-             "oo": "infinity is only accepted as a domain bound",
-             "inf": "infinity is only accepted as a domain bound",
-             "zoo": "'zoo' (complex infinity) is reserved", "nan": "'nan' is reserved"}
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CHAINS = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))
 _RELATIONS = {ast.Lt: sp.StrictLessThan, ast.LtE: sp.LessThan, ast.Gt: sp.StrictGreaterThan,
@@ -98,18 +42,6 @@ _REJECTED = {
     "Compare": "comparisons",
 }
 _NUMBER = re.compile(r"(?P<mant>[0-9_]*\.?[0-9_]*)(?:[eE](?P<exp>[+-]?[0-9_]+))?")
-
-
-def _fail(text: str, offset: int, index: int, reason: str) -> ParseError:
-    """A ParseError at ``index`` (0-based) of ``text``, which starts at ``offset`` in the input."""
-    col = offset + index + 1
-    lo = max(0, index - 30)
-    shown = text[lo:index + 30]
-    pointer = " " * (index - lo) + "^"
-    funcs = ", ".join(sorted(FUNCTIONS, key=str.lower))
-    message = (f"column {col}: {reason}\n  {shown}\n  {pointer}\n"
-               + GRAMMAR.format(funcs=funcs))
-    return ParseError(message, column=col, reason=reason)
 
 
 class _Reader:
@@ -173,7 +105,9 @@ class _Reader:
     def tree(self) -> ast.expr:
         """The syntax tree, with node count and nesting depth checked."""
         try:
-            tree = ast.parse(self.source, mode="eval").body
+            with warnings.catch_warnings():  # e.g. "invalid decimal literal": we say it better
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.source, mode="eval").body
         except SyntaxError as err:
             where = max(0, min((err.offset or 1) - 1, len(self.cols) - 1))
             raise self.fail(self.cols[where], f"invalid syntax ({err.msg})") from None
@@ -378,23 +312,6 @@ class _Reader:
         return value, approx
 
 
-def name_problem(name: str, functions: Mapping[str, Any] = FUNCTIONS) -> str:
-    """Why ``name`` cannot be a variable name (``""`` if it can).
-
-    >>> name_problem("x1"), name_problem("sin")
-    ('', "'sin' is a function; call it as sin(...)")
-    """
-    if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
-        return f"{name!r} is not a name (letters, digits, _; not a Python keyword)"
-    if name.startswith("_"):
-        return f"names starting with '_' are reserved: {name!r}"
-    if name in functions:
-        return f"{name!r} is a function; call it as {name}(...)"
-    if name in _CONSTANTS:
-        return f"{name!r} is a constant"
-    return _RESERVED.get(name, "")
-
-
 def _same_chain(parent: ast.AST, child: ast.AST) -> bool:
     """Is ``child`` the left operand of a chain ``a + b - c`` (``a * b / c``) with ``parent``?"""
     if not (isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp)):
@@ -423,6 +340,3 @@ def _counts(nargs: Any) -> str:
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-__all__ = ["FUNCTIONS", "GRAMMAR", "LIMITS", "Limits", "name_problem", "text_functions"]

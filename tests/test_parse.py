@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import calcopt
 from calcopt.parse import symbol_factory
 from calcopt.primitives import BY_NAME, PRIMITIVES
-from calcopt.reader import FUNCTIONS, Limits, _Reader, text_functions
+from calcopt.reader import _Reader
+from calcopt.vocabulary import FUNCTIONS, Limits, text_functions
 from strategies import SYMBOLS, expressions
 
 x, y, z, e = sp.symbols("x y z e")

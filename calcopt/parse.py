@@ -43,7 +43,7 @@ def symbol_factory(*, positive: Iterable[str] = (), nonnegative: Iterable[str] =
              "nonpositive": (nonpositive, sp.Interval(-sp.oo, 0))}
     if isinstance(domain, str):
         domain = parse_domain(domain)
-    pieces = [(n, iv, "domain") for n, iv in dict(domain or {}).items()]
+    pieces = [(str(n), _interval(iv, n), "domain") for n, iv in dict(domain or {}).items()]
     for option, (names, iv) in lists.items():
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",") if n.strip()]
@@ -67,6 +67,27 @@ def symbol_factory(*, positive: Iterable[str] = (), nonnegative: Iterable[str] =
         return cache[name]
 
     return make
+
+
+def _interval(value: Any, name: Any) -> sp.Interval:
+    """A domain entry: a ``sympy.Interval`` or a closed ``(lo, hi)`` pair (``None``: unbounded)."""
+    if isinstance(value, sp.Interval):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        lo, hi = (_bound(v, inf) for v, inf in zip(value, (-sp.oo, sp.oo)))
+        return sp.Interval(lo, hi)
+    raise OptionError(f"domain of {name}: expected a sympy.Interval or a (lo, hi) pair, got "
+                      f"{value!r}")
+
+
+def _bound(v: Any, infinity: sp.Expr) -> sp.Expr:
+    if v is None:
+        return infinity
+    if isinstance(v, sp.Expr) and v.is_number:
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return sp.Integer(v) if isinstance(v, int) else sp.Float(v)
+    raise OptionError(f"a domain bound must be a number or None, got {v!r}")
 
 
 def _given_symbols(symbols: Any) -> dict[str, sp.Symbol]:

@@ -87,6 +87,7 @@ def test_assumptions():
     assert parse("t", domain="t > 2") == sp.Symbol("t", positive=True)
     assert parse("t", domain="-1 < t < 1") == sp.Symbol("t", real=True)
     assert parse("t", domain={"t": sp.Interval(-3, -1)}) == sp.Symbol("t", negative=True)
+    assert parse("t", domain={sp.Symbol("t"): (0, None)}) == sp.Symbol("t", nonnegative=True)
     assert parse("x + 1", symbols=SYMBOLS) == SYMBOLS[0] + 1
     assert parse("sqrt(x**2)", positive=["x"]) == sp.Symbol("x", positive=True)
 
@@ -95,7 +96,8 @@ def test_assumptions():
     {"positive": ["x"], "negative": ["x"]},
     {"positive": ["x"], "domain": "x < -1"},
     {"positive": ["sin"]}, {"positive": ["__x"]}, {"positive": [1]},
-    {"positive": ["x"], "symbols": [x]},
+    {"positive": ["x"], "symbols": [x]}, {"domain": {"x": ("0", 1)}}, {"domain": {"x": 3}},
+    {"symbols": ["x"]},
 ])
 def test_bad_assumption_options(kwargs):
     with pytest.raises(calcopt.OptionError):
@@ -245,7 +247,8 @@ def test_sympy_str_round_trips(expr):
     assert parse(str(expr), symbols=SYMBOLS) == expr
 
 
-JUNK = st.text(alphabet="xy01.e^*/+-() ,_[]'=<:sinqrtlogmaxE9", max_size=40)
+JUNK = st.one_of(st.text(alphabet="xy01.e^*/+-() ,_[]'=<:sinqrtlogmaxE9", max_size=40),
+                 st.text(max_size=30))
 
 
 @settings(max_examples=300, deadline=None)

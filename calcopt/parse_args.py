@@ -129,7 +129,7 @@ def _condition(reader: _Reader, node: ast.expr) -> tuple[str, sp.Interval]:
         if k not in (i, i + 1):
             raise reader.node_fail(terms[i], "each comparison in a chain must involve the name")
         other = terms[i + 1] if k == i else terms[i]
-        bound, _ = reader.build(other)
+        bound = _bound(reader, other)
         opened = (_LOWER | _UPPER)[type(op)]
         lower = (type(op) in _LOWER) == (k == i + 1)  # a < x or x > a
         part = (sp.Interval(bound, sp.oo, left_open=opened) if lower
@@ -140,12 +140,19 @@ def _condition(reader: _Reader, node: ast.expr) -> tuple[str, sp.Interval]:
     return name, interval
 
 
+def _bound(reader: _Reader, node: ast.expr) -> sp.Expr:
+    value, _ = reader.build(node)
+    if value in (sp.oo, -sp.oo) or (value.is_comparable and value.is_finite):
+        return value
+    raise reader.node_fail(node, f"a bound must be a real number, oo or -oo; got {value}")
+
+
 def _membership(reader: _Reader, node: ast.Compare, k: int) -> sp.Interval:
     pair = node.comparators[0]
     if k != 0 or len(node.ops) != 1 or not isinstance(pair, (ast.List, ast.Tuple)) \
             or len(pair.elts) != 2:
         raise reader.node_fail(node, "write 'x in [a, b]' (closed) or 'x in (a, b)' (open)")
-    lo, hi = (reader.build(e)[0] for e in pair.elts)
+    lo, hi = (_bound(reader, e) for e in pair.elts)
     if bool(lo > hi):
         raise reader.node_fail(pair, f"lower bound {lo} > upper bound {hi}")
     opened = isinstance(pair, ast.Tuple)

@@ -256,7 +256,19 @@ class _Reader:
             raise self.node_fail(node, f"{name} takes {_counts(func.nargs)} argument(s), "
                                        f"got {len(node.args)}")
         args = [self.pair(a) if isinstance(a, ast.Tuple) else self.build(a) for a in node.args]
-        return self.apply(node, func.build, args, label=name)
+        return self.apply(node, self.evaluation(func.build, args), args, label=name,
+                          approximate=func.build)
+
+    def evaluation(self, build: Callable, args: list) -> Callable:
+        """SymPy simplifies ``Max``/``Min`` by pairwise comparisons (quadratic and slow: ~2 s for
+        50 symbols), so a call with many arguments, counting those of nested calls of the same
+        function that SymPy would flatten into it, is built unevaluated: same value."""
+        if not isinstance(build, type):
+            return build
+        count = sum(len(v.args) if isinstance(v, build) else 1 for v, _ in args)
+        if count <= self.limits.evaluated_arguments:
+            return build
+        return lambda *values: build(*values, evaluate=False)
 
     def pair(self, node: ast.Tuple) -> tuple[Any, Any]:
         """A ``(value, condition)`` argument (as in ``Piecewise((x, x < 0), (0, True))``)."""
@@ -273,8 +285,10 @@ class _Reader:
         left, right = self.build(node.left), self.build(node.comparators[0])
         return self.apply(node, _RELATIONS[type(node.ops[0])], [left, right])[0], None
 
-    def apply(self, node: ast.AST, build: Callable, args: list, label: str = "") -> tuple:
-        """``build(*values)``; for constants also the approximation, with limits checked."""
+    def apply(self, node: ast.AST, build: Callable, args: list, label: str = "",
+              approximate: Callable | None = None) -> tuple:
+        """``build(*values)``; for constants also the approximation (``approximate`` applied to
+        the arguments' approximations, default ``build``), with limits checked."""
         values = [v for v, _ in args]
         try:
             value = build(*values)
@@ -283,7 +297,7 @@ class _Reader:
                                        f"{type(err).__name__}") from None
         if not all(a is not None for _, a in args):
             return value, None
-        return self.checked(node, value, [a for _, a in args], build)
+        return self.checked(node, value, [a for _, a in args], approximate or build)
 
     def checked(self, node: ast.AST, value: Any, approxs: list | None = None,
                 build: Callable | None = None) -> tuple[Any, Any]:

@@ -30,6 +30,7 @@ class Limits:
     exponent: int = 10**6         # |constant exponent| of a power
     bits: int = 10_000            # bits of the numerator/denominator of any exact constant
     magnitude: float = 1e100      # |value| of any constant subexpression
+    evaluated_arguments: int = 4  # calls with more arguments are built unevaluated
 
 
 LIMITS = Limits()

@@ -111,8 +111,8 @@ def parse(text: str, *, positive: Iterable[str] = (), nonnegative: Iterable[str]
 
     Names become ``sympy.Symbol``s: plain ones, or with the assumptions ``positive=[...]``,
     ``nonnegative=[...]``, ``negative=[...]``, ``nonpositive=[...]`` or ``domain="x>0, ..."``
-    give (the sign assumption the interval implies, else ``real=True``); ``symbols=`` supplies the Symbol
-    objects themselves.  Decimals are exact rationals unless ``floats=True``.  ``pi`` and
+    give (the sign assumption the interval implies, else ``real=True``); ``symbols=`` supplies
+    the Symbol objects themselves.  Decimals are exact rationals unless ``floats=True``.  ``pi`` and
     ``E`` are the constants; ``e`` is an ordinary name.
 
     >>> parse("sqrt(x) + ln(2) - 1.5e-1")

@@ -20,11 +20,12 @@ import sympy as sp
 
 from .errors import InvalidInputError, ParseError
 from .primitives import BY_SYMPY_TYPE
-from .vocabulary import (_CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func,  # noqa: F401
+from .vocabulary import (_CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func,
                          name_problem)
 
 
-_PAIR_ONLY = "comparisons and True/False are accepted only as conditions in (value, condition) pairs"
+_PAIR_ONLY = ("comparisons and True/False are accepted only as conditions in (value, condition) "
+              "pairs")
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}

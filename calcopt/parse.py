@@ -109,10 +109,11 @@ def parse(text: str, *, positive: Iterable[str] = (), nonnegative: Iterable[str]
           floats: bool = False, limits: Limits = LIMITS) -> sp.Expr:
     """The SymPy expression the text denotes, built safely (see the module docstring).
 
-    Names become ``sympy.Symbol``s: plain ones, or with the assumptions ``positive=[...]``,
-    ``nonnegative=[...]``, ``negative=[...]``, ``nonpositive=[...]`` or ``domain="x>0, ..."``
-    give (the sign assumption the interval implies, else ``real=True``); ``symbols=`` supplies
-    the Symbol objects themselves.  Decimals are exact rationals unless ``floats=True``.  ``pi`` and
+    Names become real ``sympy.Symbol``s (``real=True``: calcopt works over the reals, and
+    SymPy's simplification of nested functions of complex symbols can take exponential time),
+    with the sign assumption that ``positive=[...]``, ``nonnegative=[...]``, ``negative=[...]``,
+    ``nonpositive=[...]`` or ``domain="x>0, ..."`` implies; ``symbols=`` supplies the Symbol
+    objects themselves.  Decimals are exact rationals unless ``floats=True``.  ``pi`` and
     ``E`` are the constants; ``e`` is an ordinary name.
 
     >>> parse("sqrt(x) + ln(2) - 1.5e-1")

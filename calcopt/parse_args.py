@@ -30,13 +30,13 @@ _UPPER = {ast.Gt: True, ast.GtE: False}   # a > x: x has upper bound a
 
 
 def sign_assumptions(interval: sp.Set) -> dict[str, bool]:
-    """The SymPy assumptions a real interval implies (``{}`` for all reals).
+    """The SymPy assumptions a real interval implies (``{"real": True}`` for all reals).
 
     >>> sign_assumptions(sp.Interval(0, 1)), sign_assumptions(sp.Interval(-3, -1))
     ({'nonnegative': True}, {'negative': True})
     """
     if not isinstance(interval, sp.Interval) or interval == sp.S.Reals:
-        return {}
+        return {"real": True}
     lo, hi = interval.inf, interval.sup
     if bool(lo > 0) or (lo == 0 and interval.left_open):
         return {"positive": True}

@@ -12,13 +12,15 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 """
 
 from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
-                     MissingDependencyError, OptionError,
+                     MissingDependencyError, OptionError, ParseError,
                      PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
                      UnsupportedOperationError)
 from .graph import Graph, compile
 from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
                        stationary_points)
 from .primitives import PRIMITIVES, supported_operations
+from .parse import parse  # rebinds calcopt.parse (the module) to the function
+from .parse_args import parse_box, parse_domain, parse_point
 from . import viz
 from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
 
@@ -28,9 +30,10 @@ __all__ = [
     "ArgMin", "Conditioning", "Convexity", "argmin", "conditioning", "convexity",
     "stationary_points",
     "CalcoptError", "ComplexValueError", "DataError", "DomainError", "Graph", "InvalidInputError", "OptionError",
-    "PointError",
+    "ParseError", "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
-    "UnsupportedOperationError", "compile", "supported_operations",
+    "UnsupportedOperationError", "compile", "parse", "parse_box", "parse_domain", "parse_point",
+    "supported_operations",
     "MissingDependencyError", "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json",
     "to_mermaid",
 ]

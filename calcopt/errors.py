@@ -71,3 +71,14 @@ class DomainError(CalcoptError, ValueError):
 class MissingDependencyError(CalcoptError, ImportError):
     """A feature needs a package or program that is not installed (pygraphviz, or Graphviz's
     ``dot``, to render diagrams as SVG/PNG/PDF); the message says what to install."""
+
+
+class ParseError(CalcoptError, ValueError):
+    """Text given to :func:`calcopt.parse` (or a domain, box or point string) is outside the
+    accepted grammar or over a size limit.  ``column`` (1-based, or ``None``) and ``reason``
+    say where and why; the message adds the accepted grammar."""
+
+    def __init__(self, message: str, column: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.column = column
+        self.reason = reason if reason is not None else message

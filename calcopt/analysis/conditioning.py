@@ -108,16 +108,25 @@ def inertia(H: sp.Matrix) -> tuple[int, int, int] | None:
     >>> inertia(sp.Matrix([[1, 2], [2, 1]]))
     (1, 1, 0)
     """
-    n = H.shape[0]
     lam = sp.Dummy("lam")
-    coeffs = H.charpoly(lam).all_coeffs()  # leading coefficient 1, then c1 ... cn
-    signs = [exact_sign(c) for c in coeffs]
+    signs = [exact_sign(c) for c in H.charpoly(lam).all_coeffs()]
+    return inertia_from_signs(signs)
+
+
+def inertia_from_signs(signs: Sequence[int | None]) -> tuple[int, int, int] | None:
+    """Inertia from the signs of the characteristic polynomial's coefficients (leading first),
+    by Descartes' rule (exact: all roots are real); ``None`` if a sign is unknown.
+
+    >>> inertia_from_signs([1, -1, 0])      # t**2 - t: roots 0 and 1
+    (1, 0, 1)
+    """
     if any(s is None for s in signs):
         return None
+    n = len(signs) - 1
     zero = 0
     while zero < n and signs[n - zero] == 0:
         zero += 1
-    kept = signs[: n + 1 - zero]
+    kept = list(signs[: n + 1 - zero])
 
     def changes(seq: list[int]) -> int:
         nz = [s for s in seq if s != 0]

@@ -1,0 +1,266 @@
+"""``calcopt.argmin``: the global minimiser when it can be proven, else a labelled numeric one.
+
+Proofs tried, in order (each needs the exact stationary points of
+:func:`~calcopt.analysis.stationary.stationary_points`):
+
+1. **quadratic**: a constant Hessian with a negative eigenvalue, or a positive semidefinite one
+   with no stationary point, means f is unbounded below on R^n (``value = -oo``); positive
+   semidefinite plus a stationary point in the (convex) domain is a global minimiser.
+2. **coercive polynomial** on R^n: the highest-degree homogeneous part is positive definite
+   (checked by a weighted AM-GM domination, a sufficient test), so a minimum exists and is a
+   stationary point; with the complete list of stationary points, the least value wins.
+3. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
+   squares, ...) for a stationary point ``x*``.
+4. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
+
+Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's generated ``g.grad``
+and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds), labelled
+``exact=False`` and "numeric local minimiser".
+
+>>> import sympy as sp, calcopt
+>>> x, y = sp.symbols("x y")
+>>> calcopt.argmin(calcopt.compile((x - 1)**2 + 3*(y + 2)**2))
+ArgMin(x=(1, -2), value=0, exact=True, unique=True)
+  how: convex quadratic + unique stationary point
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from .budget import BudgetExceeded, call_with_budget
+from .conditioning import exact_sign, inertia, require_no_params
+from .domain import Domain, resolve_domain
+from .realsolve import is_rational_polynomial
+
+if TYPE_CHECKING:
+    from ..graph import Graph
+
+
+@dataclass(frozen=True)
+class ArgMin:
+    """Result of :func:`argmin`: ``x`` (values in ``wrt`` order: exact SymPy numbers when
+    proven, floats otherwise; ``None`` when there is no minimiser), ``value`` (f at ``x``;
+    ``-oo`` when f is unbounded below), ``exact`` (a proven global minimiser), ``unique``
+    (``True``/``False``, ``None`` when not known) and ``how`` (the proof or the method)."""
+
+    x: tuple | None
+    value: Any
+    exact: bool
+    how: str
+    unique: bool | None = None
+
+    def __repr__(self) -> str:
+        return (f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, "
+                f"unique={self.unique})\n  how: {self.how}")
+
+
+def coercive_top_degree(f: sp.Expr, wrt) -> bool:
+    """Is the highest-degree homogeneous part of polynomial ``f`` positive definite?
+
+    Sufficient test: each mixed monomial ``c x^a`` of the top degree ``d`` (even) is bounded by
+    ``|c| sum_i (a_i / d) |x_i|^d`` (weighted AM-GM); monomials with even exponents and
+    ``c > 0`` are nonnegative and skipped.  If every ``x_i^d`` has a coefficient larger than
+    the weights charged to it, the top part is ``>= eps |x|_d^d``, so f is coercive.
+
+    >>> x, y = sp.symbols("x y")
+    >>> coercive_top_degree(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive_top_degree(x**4 + y, (x, y))
+    (True, False)
+    """
+    if not wrt or not is_rational_polynomial(f, wrt):
+        return False
+    P = sp.Poly(f, *wrt)
+    d = P.total_degree()
+    if d < 2 or d % 2:
+        return False
+    pure = [sp.S.Zero] * len(wrt)
+    charged = [sp.S.Zero] * len(wrt)
+    for mon, c in P.terms():
+        if sum(mon) != d:
+            continue
+        powers = [i for i, a in enumerate(mon) if a]
+        if len(powers) == 1:
+            pure[powers[0]] += c
+        elif not (c > 0 and all(a % 2 == 0 for a in mon)):
+            for i in powers:
+                charged[i] += abs(c) * sp.Rational(mon[i], d)
+    return all(p > q for p, q in zip(pure, charged))
+
+
+def _nonnegative(f: sp.Expr, dom: Domain) -> bool:
+    """Is ``f >= 0`` on the domain, by SymPy's sign rules (symbols carry the domain's sign)?"""
+    subs = {}
+    for s, iv in zip(dom.wrt, dom.intervals):
+        lo = iv.inf
+        subs[s] = sp.Dummy(s.name, real=True, positive=True if lo.is_positive or (
+            lo == 0 and iv.left_open) else None, nonnegative=True if lo.is_nonnegative else None)
+    return bool(sp.expand(f).xreplace(subs).is_nonnegative or f.xreplace(subs).is_nonnegative)
+
+
+def _least(points):
+    """``(best, ties)``: a point of least value, proven by exact comparisons with every other
+    point, and the points of equal value; ``None`` when a comparison cannot be decided."""
+    best = min(points, key=lambda p: sp.re(sp.N(p.value, 50)))
+    signs = [exact_sign(p.value - best.value) for p in points]
+    if any(s is None or s < 0 for s in signs):
+        return None
+    return best, [p for p, s in zip(points, signs) if s == 0]
+
+
+def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
+    f, H = g.to_sympy(), g.hessian()
+    isolated = [p for p in sps if not p.free]
+    open_domain = all(iv.left_open or not iv.inf.is_finite for iv in dom.intervals) and all(
+        iv.right_open or not iv.sup.is_finite for iv in dom.intervals)
+    if not H.free_symbols & set(dom.wrt):
+        inert = call_with_budget(inertia, H, timeout=timeout)
+        if inert is not None and inert[1] == 0:
+            if isolated:
+                return ArgMin(isolated[0].x, isolated[0].value, True,
+                              "convex quadratic + unique stationary point", inert[2] == 0)
+            family = [p for p in sps if p.free]
+            if family and dom.is_reals:
+                p = family[0]
+                pick = {v: 0 for v in p.free}
+                return ArgMin(tuple(sp.sympify(c).subs(pick) for c in p.x), p.value, True,
+                              f"convex quadratic; the minimisers form the set {p.x} "
+                              f"(free {', '.join(map(str, p.free))}); x is its point with "
+                              f"{', '.join(map(str, p.free))} = 0", False)
+            if sps.complete and not sps.points and dom.is_reals:
+                return ArgMin(None, -sp.oo, True, "unbounded below: convex quadratic without "
+                              "a stationary point (f is linear along a null direction of H)")
+        if inert is not None and inert[1] > 0 and dom.is_reals:
+            return ArgMin(None, -sp.oo, True, "unbounded below: the constant Hessian has a "
+                          "negative eigenvalue")
+        return None
+    if isolated and sps.complete and not sps.infinite and dom.is_reals and \
+            coercive_top_degree(f, dom.wrt):
+        least = _least(isolated)
+        if least is None:
+            return None
+        best, ties = least
+        return ArgMin(best.x, best.value, True, f"coercive polynomial (top-degree part "
+                      f"positive definite): least value among its {len(isolated)} stationary "
+                      f"points" + (f" ({len(ties)} tie)" if len(ties) > 1 else ""), len(ties) == 1)
+    candidates = [p for p in isolated if p.kind in ("minimum", "degenerate", None)]
+    for p in sorted(candidates, key=lambda p: sp.re(sp.N(p.value, 50))):
+        if call_with_budget(_nonnegative, f - p.value, dom, timeout=timeout):
+            others = [q for q in isolated if q is not p and exact_sign(q.value - p.value) == 0]
+            unique = True if (sps.complete and open_domain and not others) else None
+            return ArgMin(p.x, p.value, True, f"lower bound attained: f >= {p.value} on the "
+                          "domain (SymPy's sign rules), with equality at the stationary point x",
+                          unique)
+        break  # a higher candidate cannot be the global minimiser if this one is not
+    if isolated:
+        try:
+            from .convexity import convexity
+            cv = convexity(g, {s: iv for s, iv in zip(dom.wrt, dom.intervals)}, timeout)
+        except (ImportError, NotImplementedError):
+            return None
+        if cv.is_convex:
+            p = isolated[0]
+            return ArgMin(p.x, p.value, True, "convex on the domain + stationary point",
+                          True if getattr(cv, "strictly", None) else None)
+    return None
+
+
+def _starts(dom: Domain, k: int, rng: np.random.Generator):
+    bounds = []
+    for iv in dom.intervals:
+        lo = float(iv.inf) if iv.inf.is_finite else None
+        hi = float(iv.sup) if iv.sup.is_finite else None
+        # open ends: stay a hair inside, where f is defined
+        if lo is not None and iv.left_open:
+            lo += 1e-9 * (1 + abs(lo))
+        if hi is not None and iv.right_open:
+            hi -= 1e-9 * (1 + abs(hi))
+        bounds.append((lo, hi))
+    centre = np.array([0.0 if (lo is None or lo <= 0) and (hi is None or hi >= 0) else
+                       (lo + hi) / 2 if lo is not None and hi is not None else
+                       (lo + 1 if lo is not None else hi - 1) for lo, hi in bounds])
+    pts = [centre]
+    for _ in range(k - 1):
+        p = centre + 2.0 * rng.standard_normal(len(bounds))
+        for j, (lo, hi) in enumerate(bounds):
+            if lo is not None and hi is not None:
+                p[j] = rng.uniform(lo, hi)
+            else:
+                p[j] = np.clip(p[j], lo if lo is not None else -np.inf,
+                               hi if hi is not None else np.inf)
+        pts.append(p)
+    return bounds, pts
+
+
+def _is_local_min(g: "Graph", r, bounds) -> bool:
+    """Did the run converge to a point that looks like a local minimiser (numerically)?"""
+    if not (r.success and np.isfinite(r.fun) and np.all(np.isfinite(r.x))):
+        return False
+    interior = all((lo is None or v > lo + 1e-7) and (hi is None or v < hi - 1e-7)
+                   for v, (lo, hi) in zip(r.x, bounds))
+    if not interior:
+        return True  # on the boundary: first-order conditions are L-BFGS-B's business
+    hess = g.hess(r.x)
+    scale = 1.0 + np.abs(hess).max() if hess.size else 1.0
+    return bool(np.all(np.isfinite(hess)) and
+                (hess.size == 0 or np.linalg.eigvalsh(hess).min() >= -1e-6 * scale))
+
+
+def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMin:
+    bounds, pts = _starts(dom, starts, np.random.default_rng(seed))
+    bounded = any(b != (None, None) for b in bounds)
+    best, lowest = None, None
+    with np.errstate(all="ignore"):
+        for x0 in pts:
+            try:
+                if bounded:
+                    r = optimize.minimize(g.value, x0, jac=g.grad, method="L-BFGS-B",
+                                          bounds=bounds)
+                else:
+                    r = optimize.minimize(g.value, x0, jac=g.grad, hess=g.hess,
+                                          method="trust-exact")
+            except (ValueError, np.linalg.LinAlgError, ArithmeticError):
+                continue
+            if np.isfinite(r.fun) and (lowest is None or r.fun < lowest):
+                lowest = float(r.fun)
+            if _is_local_min(g, r, bounds) and (best is None or r.fun < best.fun):
+                best = r
+    if best is None:
+        seen = "" if lowest is None else f"; lowest value seen {lowest:.6g}, f may be unbounded below"
+        return ArgMin(None, None, False, f"numeric minimisation found no local minimiser from "
+                      f"{starts} starts ({why}{seen})")
+    how = f"numeric local minimiser from {starts} starts (not proven global: {why})"
+    return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
+
+
+def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
+           starts: int = 8, seed: int = 0) -> ArgMin:
+    """The global minimiser of ``g`` over ``domain`` when provable, else a numeric one.
+
+    See the module docstring for the proofs tried.  ``timeout`` bounds each exact step;
+    ``starts`` and ``seed`` control the numeric fallback.
+
+    >>> import sympy as sp, calcopt
+    >>> x, y = sp.symbols("x y")
+    >>> r = calcopt.argmin(calcopt.compile((1 - x)**2 + 100*(y - x**2)**2))
+    >>> r.x, r.value, r.exact
+    ((1, 1), 0, True)
+    """
+    from .stationary import stationary_points  # stationary re-exports this module
+
+    dom = resolve_domain(g, domain)
+    require_no_params(g, "argmin")
+    sps = stationary_points(g, domain, timeout)
+    try:
+        proven = _proof(g, dom, sps, timeout)
+    except BudgetExceeded as err:
+        proven, sps_note = None, f"exact step {err}"
+    else:
+        sps_note = sps.explanation
+    if proven is not None:
+        return proven
+    return _numeric(g, dom, starts, seed, f"no proof found; stationary points: {sps_note}")

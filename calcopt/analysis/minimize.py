@@ -27,6 +27,7 @@ ArgMin(x=(1, -2), value=0, exact=True, unique=True)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -92,6 +93,31 @@ def coercive_top_degree(f: sp.Expr, wrt) -> bool:
     return all(p > q for p, q in zip(pure, charged))
 
 
+def unbounded_direction(f: sp.Expr, wrt) -> tuple | None:
+    """A direction ``d`` (entries in {-1, 0, 1}) along which the top-degree homogeneous part
+    of polynomial ``f`` is negative, proving ``f(t d) -> -oo``; ``None`` if none is found.
+
+    >>> x, y = sp.symbols("x y")
+    >>> unbounded_direction(x**3 + y**2, (x, y)), unbounded_direction(x**4 + y**2, (x, y))
+    ((-1, 0), None)
+    """
+    if not wrt or not is_rational_polynomial(f, wrt):
+        return None
+    P = sp.Poly(f, *wrt)
+    d = P.total_degree()
+    top = [(mon, c) for mon, c in P.terms() if sum(mon) == d]
+    n = len(wrt)
+    if n <= 6:
+        directions = product((0, 1, -1), repeat=n)
+    else:
+        directions = [tuple(s * (i == j) for j in range(n)) for i in range(n) for s in (1, -1)]
+        directions += [(1,) * n, (-1,) * n]
+    for dvec in directions:
+        if any(dvec) and sum(c * sp.prod([v ** a for v, a in zip(dvec, mon)]) for mon, c in top) < 0:
+            return tuple(dvec)
+    return None
+
+
 def _nonnegative(f: sp.Expr, dom: Domain) -> bool:
     """Is ``f >= 0`` on the domain, by SymPy's sign rules (symbols carry the domain's sign)?"""
     subs = {}
@@ -138,6 +164,9 @@ def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
             return ArgMin(None, -sp.oo, True, "unbounded below: the constant Hessian has a "
                           "negative eigenvalue")
         return None
+    if dom.is_reals and (direction := unbounded_direction(f, dom.wrt)) is not None:
+        return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
+                      f"polynomial is negative along {direction}, so f(t*d) -> -oo")
     if isolated and sps.complete and not sps.infinite and dom.is_reals and \
             coercive_top_degree(f, dom.wrt):
         least = _least(isolated)
@@ -254,6 +283,8 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
 
     dom = resolve_domain(g, domain)
     require_no_params(g, "argmin")
+    if not dom.wrt:
+        return ArgMin((), g.to_sympy(), True, "f has no variables: it is a constant", True)
     sps = stationary_points(g, domain, timeout)
     try:
         proven = _proof(g, dom, sps, timeout)

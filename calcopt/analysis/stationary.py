@@ -174,6 +174,8 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
     wrt = dom.wrt
     if len(wrt) == 1:
         found = sp.solveset(grad[0], wrt[0], domain=dom.intervals[0])
+        if found == sp.S.EmptySet:
+            return _finish([], 0, True, False, "solveset: grad f = 0 has no solution")
         if not isinstance(found, sp.FiniteSet):
             return _finish([], 0, False, found.is_finite_set is False,
                            f"solveset gives {found}, not a finite list of points")

@@ -25,8 +25,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+import numpy as np
 import sympy as sp
 
 from ..errors import DomainError, ShapeError
@@ -111,6 +113,69 @@ class Domain:
         """``(inf, sup)`` of each interval (``±oo`` where unbounded)."""
         return tuple((iv.inf, iv.sup) for iv in self.intervals)
 
+    def interior_point(self) -> tuple[sp.Rational, ...]:
+        """A rational point strictly inside the domain (midpoints of bounded intervals, a unit
+        step inside half-lines, 0 on the whole line).
+
+        >>> Domain(sp.symbols("x y"), (sp.Interval(0, 1), sp.Interval.open(2, sp.oo))).interior_point()
+        (1/2, 3)
+        """
+        return tuple(_inner(iv) for iv in self.intervals)
+
+    def sample(self, k: int, seed: int = 0) -> np.ndarray:
+        """``(k, n)`` float points strictly inside the domain, reproducible from ``seed``.
+
+        Each coordinate mixes typical values (0, +-1, +-2, ...), points close to finite
+        endpoints (relative distances 1e-3 ... 1e-1) and random values on several scales, so
+        that both the neighbourhood of the boundary and the far field of unbounded intervals are
+        visited.  Coordinates are drawn independently.
+
+        >>> pts = Domain(sp.symbols("x y"), (sp.Interval(0, 1), sp.Interval.open(0, sp.oo))).sample(50)
+        >>> pts.shape, bool((pts > 0).all() and (pts[:, 0] < 1).all())
+        ((50, 2), True)
+        """
+        rng = np.random.default_rng(seed)
+        cols = [_sample_interval(iv, k, rng) for iv in self.intervals]
+        return np.column_stack(cols) if cols else np.zeros((k, 0))
+
+    def rational_point(self, point: Sequence[float], digits: int = 6) -> tuple | None:
+        """The float point rationalised (denominators <= 10**digits), or ``None`` when that
+        rational point is not in the domain."""
+        out = tuple(rationalize(v, digits) for v in point)
+        return out if self.contains(out) else None
+
+    def assumption_supersets(self) -> list[dict]:
+        """Substitutions ``{variable: expression in Dummies with sign assumptions}`` whose
+        ranges contain the domain, for SymPy's assumption system (which knows signs, not
+        boxes): ``(a, oo)`` gives ``a + p`` with ``p`` positive, ``[a, b]`` gives ``a + p``
+        with ``p`` nonnegative (or ``b - p``), the whole line a real Dummy.  A proof for all
+        values of the Dummies is a proof on the domain.  Two substitutions: lower bounds
+        first, then upper bounds first.
+
+        >>> d = Domain(sp.symbols("x y"), (sp.Interval.open(0, sp.oo), sp.Interval(-1, 2)))
+        >>> [list(s.values()) for s in d.assumption_supersets()]
+        [[_p0, _p1 - 1], [_p0, 2 - _p1]]
+        """
+        out, seen = [], set()
+        for prefer_lower in (True, False):
+            subs, choices = {}, []
+            for i, (s, iv) in enumerate(zip(self.wrt, self.intervals)):
+                lo, hi = iv.inf, iv.sup
+                use_lower = lo.is_finite and (prefer_lower or not hi.is_finite)
+                use_upper = hi.is_finite and not use_lower
+                choices.append((use_lower, use_upper))
+                if not (use_lower or use_upper):
+                    subs[s] = sp.Dummy(f"r{i}", real=True)
+                    continue
+                is_open = iv.left_open if use_lower else iv.right_open
+                p = sp.Dummy(f"p{i}", positive=True) if is_open else sp.Dummy(
+                    f"p{i}", nonnegative=True)
+                subs[s] = lo + p if use_lower else hi - p
+            if tuple(choices) not in seen:
+                seen.add(tuple(choices))
+                out.append(subs)
+        return out
+
     def describe(self) -> str:
         """One line for explanations, e.g. ``x in (0, oo), y in [-1, 2]``."""
         if self.is_reals:
@@ -123,6 +188,50 @@ class Domain:
             hi = ")" if iv.right_open or not iv.sup.is_finite else "]"
             parts.append(f"{s} in {lo}{iv.inf}, {iv.sup}{hi}")
         return ", ".join(parts)
+
+
+def rationalize(v: float, digits: int = 6) -> sp.Rational:
+    """A nearby rational with denominator <= 10**digits (exact for dyadic-free simple values).
+
+    >>> rationalize(0.1), rationalize(-2.5)
+    (1/10, -5/2)
+    """
+    f = Fraction(float(v)).limit_denominator(10 ** digits)
+    return sp.Rational(f.numerator, f.denominator)
+
+
+def _inner(iv: sp.Interval) -> sp.Rational:
+    lo, hi = iv.inf, iv.sup
+    if lo.is_finite and hi.is_finite:
+        mid = (lo + hi) / 2
+        return mid if mid.is_Rational else rationalize(float(mid), 9)
+    if lo.is_finite:
+        return sp.floor(lo) + 1
+    if hi.is_finite:
+        return sp.ceiling(hi) - 1
+    return sp.Integer(0)
+
+
+_TYPICAL = np.array([0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 10.0, -10.0, 0.1, -0.1])
+_NEAR = np.array([1e-3, 1e-2, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0])
+_UNIT = np.array([1e-3, 1e-2, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999])
+
+
+def _sample_interval(iv: sp.Interval, k: int, rng: np.random.Generator) -> np.ndarray:
+    lo, hi = float(iv.inf), float(iv.sup)
+    third = k // 3
+    if np.isfinite(lo) and np.isfinite(hi):
+        fixed = _UNIT
+        rand = rng.uniform(0, 1, k)
+        u = np.concatenate([rng.choice(fixed, third), rand[: k - third]])
+        vals = lo + (hi - lo) * u
+        return np.clip(vals, np.nextafter(lo, hi), np.nextafter(hi, lo))
+    if np.isfinite(lo) or np.isfinite(hi):
+        steps = np.concatenate([rng.choice(_NEAR, third), 10 ** rng.uniform(-3, 2, k - third)])
+        vals = lo + steps if np.isfinite(lo) else hi - steps
+        return vals
+    rand = rng.normal(size=k - third) * rng.choice([0.5, 2.0, 10.0], k - third)
+    return np.concatenate([rng.choice(_TYPICAL, third), rand])
 
 
 def resolve_domain(g: "Graph", domain: Mapping | None = None) -> Domain:

@@ -217,3 +217,25 @@ def test_bad_input(call):
     a = sp.Symbol("a")
     with pytest.raises(calcopt.InvalidInputError, match="params"):
         call(calcopt.compile(a * x**2, params=[a]))
+
+
+def test_convexity_proves_transcendental_minimisers():
+    a = calcopt.argmin(calcopt.compile(sp.exp(x) + x**2 + y**2))
+    assert a.exact and a.x == (-sp.LambertW(sp.Rational(1, 2)), 0) and "convex" in a.how
+    p = sp.Symbol("p", positive=True)
+    b = calcopt.argmin(calcopt.compile(p * sp.log(p)))
+    assert (b.x, b.value, b.exact) == ((sp.exp(-1),), -sp.exp(-1), True)
+
+
+def test_convex_but_unsolvable_is_numeric_yet_global():
+    g = calcopt.compile(sp.log(1 + sp.exp(x)) + x**2)
+    a = calcopt.argmin(g)
+    assert not a.exact and "proven convex" in a.how and a.unique is True
+    assert abs(g.grad([a.x[0]])[0]) < 1e-8
+
+
+def test_kinks_are_not_classified_and_minimised_derivative_free():
+    res = calcopt.stationary_points(calcopt.compile(sp.Abs(x) + x**2))
+    assert not res.complete and all(p.kind is None for p in res) and "kinks" in res.explanation
+    a = calcopt.argmin(calcopt.compile(sp.Abs(x - 1) + y**2))
+    assert not a.exact and "Powell" in a.how and np.allclose(a.x, [1, 0], atol=1e-6)

@@ -37,6 +37,7 @@ from scipy import optimize
 from .budget import BudgetExceeded, call_with_budget
 from .conditioning import exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
+from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
 
 if TYPE_CHECKING:
@@ -139,6 +140,8 @@ def _least(points):
 
 
 def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
+    if nonsmooth_ops(g):
+        return None  # gradients at kinks are conventions: no stationarity-based proof
     f, H = g.to_sympy(), g.hessian()
     isolated = [p for p in sps if not p.free]
     open_domain = all(iv.left_open or not iv.inf.is_finite for iv in dom.intervals) and all(
@@ -186,16 +189,21 @@ def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
                           unique)
         break  # a higher candidate cannot be the global minimiser if this one is not
     if isolated:
-        try:
-            from .convexity import convexity
-            cv = convexity(g, {s: iv for s, iv in zip(dom.wrt, dom.intervals)}, timeout)
-        except (ImportError, NotImplementedError):
-            return None
-        if cv.is_convex:
+        cv = _convexity(g, dom, timeout)
+        if cv is not None and cv.is_convex:
             p = isolated[0]
             return ArgMin(p.x, p.value, True, "convex on the domain + stationary point",
-                          True if getattr(cv, "strictly", None) else None)
+                          True if cv.strictly else None)
     return None
+
+
+def _convexity(g: "Graph", dom: Domain, timeout: float):
+    """``calcopt.convexity`` on the domain, or ``None`` where it is unavailable."""
+    try:
+        from .convexity import convexity
+        return convexity(g, dict(zip(dom.wrt, dom.intervals)), timeout=timeout)
+    except (ImportError, NotImplementedError):
+        return None
 
 
 def _starts(dom: Domain, k: int, rng: np.random.Generator):
@@ -225,10 +233,12 @@ def _starts(dom: Domain, k: int, rng: np.random.Generator):
     return bounds, pts
 
 
-def _is_local_min(g: "Graph", r, bounds) -> bool:
+def _is_local_min(g: "Graph", r, bounds, smooth: bool) -> bool:
     """Did the run converge to a point that looks like a local minimiser (numerically)?"""
     if not (r.success and np.isfinite(r.fun) and np.all(np.isfinite(r.x))):
         return False
+    if not smooth:
+        return True  # Powell's own convergence test is all there is at a kink
     interior = all((lo is None or v > lo + 1e-7) and (hi is None or v < hi - 1e-7)
                    for v, (lo, hi) in zip(r.x, bounds))
     if not interior:
@@ -242,11 +252,16 @@ def _is_local_min(g: "Graph", r, bounds) -> bool:
 def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMin:
     bounds, pts = _starts(dom, starts, np.random.default_rng(seed))
     bounded = any(b != (None, None) for b in bounds)
+    kinks = nonsmooth_ops(g)
     best, lowest = None, None
     with np.errstate(all="ignore"):
         for x0 in pts:
             try:
-                if bounded:
+                if kinks:  # derivative-free: gradients at kinks are conventions
+                    r = optimize.minimize(g.value, x0, method="Powell",
+                                          bounds=bounds if bounded else None,
+                                          options={"xtol": 1e-10, "ftol": 1e-14})
+                elif bounded:
                     r = optimize.minimize(g.value, x0, jac=g.grad, method="L-BFGS-B",
                                           bounds=bounds)
                 else:
@@ -256,13 +271,15 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMi
                 continue
             if np.isfinite(r.fun) and (lowest is None or r.fun < lowest):
                 lowest = float(r.fun)
-            if _is_local_min(g, r, bounds) and (best is None or r.fun < best.fun):
+            if _is_local_min(g, r, bounds, not kinks) and (best is None or r.fun < best.fun):
                 best = r
     if best is None:
         seen = "" if lowest is None else f"; lowest value seen {lowest:.6g}, f may be unbounded below"
         return ArgMin(None, None, False, f"numeric minimisation found no local minimiser from "
                       f"{starts} starts ({why}{seen})")
-    how = f"numeric local minimiser from {starts} starts (not proven global: {why})"
+    method = f"Powell, derivative-free: f has kinks ({', '.join(kinks)})" if kinks else \
+        ("L-BFGS-B" if bounded else "trust-exact")
+    how = f"numeric local minimiser from {starts} starts ({method}; {why})"
     return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
 
 
@@ -294,4 +311,10 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
         sps_note = sps.explanation
     if proven is not None:
         return proven
-    return _numeric(g, dom, starts, seed, f"no proof found; stationary points: {sps_note}")
+    cv = None if nonsmooth_ops(g) else _convexity(g, dom, timeout)
+    if cv is not None and cv.is_convex:
+        found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "
+                         "minimiser is global up to the numeric tolerance")
+        return ArgMin(found.x, found.value, False, found.how, True if cv.strictly else None)
+    return _numeric(g, dom, starts, seed, f"not proven global: no exact proof; stationary "
+                    f"points: {sps_note}")

@@ -35,6 +35,7 @@ import sympy as sp
 from .budget import BudgetExceeded, call_with_budget
 from .conditioning import exact_sign, inertia, inertia_from_signs, require_no_params
 from .domain import Domain, resolve_domain
+from .psd import nonsmooth_ops
 from .minimize import ArgMin, argmin
 from .realsolve import NotZeroDimensional, real_solutions
 
@@ -206,7 +207,14 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
     return _finish(points, dropped, complete, infinite, how)
 
 
-def _analyse(f, grad, H, dom: Domain) -> StationaryPoints:
+def _analyse(f, grad, H, dom: Domain, kinks: list[str]) -> StationaryPoints:
+    if kinks:
+        res = _general(f, grad, H, dom)
+        pts = [StationaryPoint(p.x, p.value, None, p.free, "f has kinks: not classified")
+               for p in res]
+        return StationaryPoints(tuple(pts), False, res.infinite, (
+            f"f has kinks ({', '.join(kinks)}): zeros of the gradient by calcopt's conventions "
+            "at kinks, unclassified; minimisers at kinks need not appear. " + res.explanation))
     if not H.free_symbols & set(dom.wrt):
         return _quadratic(f, grad, H, dom)
     try:
@@ -236,7 +244,7 @@ def stationary_points(g: "Graph", domain: Mapping | None = None,
         return StationaryPoints((StationaryPoint((), f, "degenerate", (), "no variables"),),
                                 True, False, "f has no variables: it is a constant")
     try:
-        return call_with_budget(_analyse, f, grad, H, dom, timeout=timeout)
+        return call_with_budget(_analyse, f, grad, H, dom, nonsmooth_ops(g), timeout=timeout)
     except BudgetExceeded as err:
         return StationaryPoints((), False, False, f"unknown: SymPy's solver {err}")
     except (NotImplementedError, ValueError, TypeError) as err:

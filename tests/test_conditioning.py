@@ -168,3 +168,11 @@ def test_vector_graphs_and_params_are_refused():
     a = sp.Symbol("a")
     with pytest.raises(calcopt.InvalidInputError, match="params"):
         calcopt.conditioning(calcopt.compile(a * x**2, params=[a]))
+
+
+def test_kinks_have_no_global_or_box_constants():
+    g = calcopt.compile(sp.Abs(x) + x**2)
+    for c in (calcopt.conditioning(g), calcopt.conditioning(g, box={x: (-1, 1)})):
+        assert c.L is None and c.kappa is None and "kinks" in c.explanation
+    away = calcopt.conditioning(g, at=[1])
+    assert away.L == 2 and "kinks" in away.explanation

@@ -39,6 +39,7 @@ from .. import numeric
 from ..errors import DomainError, InvalidInputError, OptionError, PointError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import resolve_domain
+from .psd import nonsmooth_ops
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -256,6 +257,12 @@ def _on_box(g: "Graph", domain, scope: str, where: str) -> Conditioning:
                         f"{result.explanation} [{b.method}]")
 
 
+def _kinked(kinks: list[str], scope: str) -> Conditioning:
+    return Conditioning(None, None, None, False, scope, (
+        f"f has kinks ({', '.join(kinks)}): its gradient jumps there, so no Lipschitz constant "
+        "L exists across a kink and Hessian bounds prove nothing; use at= away from kinks"))
+
+
 def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
                  timeout: float = 10.0) -> Conditioning:
     """Smoothness ``L``, strong convexity ``mu`` and condition number ``kappa`` of ``g``.
@@ -281,13 +288,24 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     require_no_params(g, "conditioning")
     if at is not None and box is not None:
         raise OptionError("give at= (one point) or box= (a region), not both")
+    kinks = nonsmooth_ops(g)
     if at is not None:
-        return _at_point(g, at, timeout)
+        result = _at_point(g, at, timeout)
+        if kinks:
+            note = (f" (f has kinks: {', '.join(kinks)}; the Hessian follows calcopt's "
+                    "conventions and means nothing at a kink itself)")
+            result = Conditioning(result.L, result.mu, result.kappa, result.exact, result.scope,
+                                  result.explanation + note)
+        return result
     if box is not None:
         if not isinstance(box, Mapping) or not box:
             raise DomainError("box= must be a non-empty dict {variable: (lo, hi) or Interval}")
         dom = resolve_domain(g, box)
+        if kinks:
+            return _kinked(kinks, "box")
         return _on_box(g, dom, "box", f"over the box {dom.describe()}")
+    if kinks:
+        return _kinked(kinks, "global")
     H = g.hessian()
     if not H.free_symbols & set(g.wrt):
         try:

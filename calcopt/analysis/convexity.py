@@ -320,9 +320,35 @@ def _by_minors(st: _State) -> None:
                                 f"{'' if side == 'convex' else '-'}H are > 0")
             break
         else:
-            if st.verdict[side] is None:
+            if st.verdict[side] is None and not _punctured(st, side, M, subs_list[0]):
                 st.notes[side].append("Hessian minors: not signed by SymPy under the domain's "
                                       "sign assumptions")
+
+
+def _punctured(st: _State, side: str, M: sp.Matrix, subs: dict) -> bool:
+    """Minors signed off a set of codimension >= 2: for each of k >= 2 unrestricted variables
+    x_i, ``M`` is PSD wherever x_i != 0 (a nonzero Dummy), so everywhere except on the
+    subspace where all of them vanish.  f is continuous on the domain, and every segment is a
+    limit of segments that miss that subspace, so f is convex on the whole domain (this is
+    how the Euclidean norm, singular at 0, is proven convex)."""
+    free = [s for s, v in subs.items() if v.is_Dummy and v.is_positive is None
+            and v.is_nonnegative is None and v.is_nonpositive is None]
+    if len(free) < 2:
+        return False
+    for s in free:
+        punct = dict(subs)
+        punct[s] = sp.Dummy(s.name, real=True, nonzero=True)
+        if not all(e.xreplace(punct).is_real for e in M):
+            return False
+        if not _budgeted(st, "Hessian minors", symbolic_psd, M, punct, fraction=0.3,
+                         sides=(side,)):
+            return False
+    names = ", ".join(s.name for s in free)
+    st.prove(side, "Hessian minors", f"{side}: every principal minor of "
+             f"{'' if side == 'convex' else '-'}H is >= 0 wherever one of {names} is nonzero; "
+             f"f is continuous, and the set where all of them vanish has codimension "
+             f"{len(free)} >= 2, so no segment needs it")
+    return True
 
 
 def _sub_boxes(dom: Domain, depth: int) -> list[Domain]:

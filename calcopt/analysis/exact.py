@@ -164,5 +164,9 @@ def exact_value(g: "Graph", point: Sequence[sp.Expr]) -> sp.Expr | None:
 def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
     """Every node is a finite real for all values of the substituted variables that their
     assumptions allow (``subs`` maps each variable to an expression in assumed Dummies)."""
-    return all(g.expr(i).xreplace(subs).is_real for i in range(len(g))
-               if g.kind(i) == "operation")
+    for i in range(len(g)):
+        if g.kind(i) == "operation":
+            e = g.expr(i).xreplace(subs)
+            if not (e.is_real or isinstance(e, sp.logic.boolalg.Boolean)):
+                return False
+    return True

@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, CONST, PRIMITIVES, supported_operations
+from .primitives import BY_NAME, BY_SYMPY_TYPE, CONST, PRIMITIVES, supported_operations
 from .table import NodeTable
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
@@ -51,8 +51,13 @@ def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
     name = getattr(expr, "func", type(expr)).__name__
     raise UnsupportedOperationError(
         f"unsupported operation {name!r} in {whole}\n"
-        f"supported operations: {', '.join(supported_operations())}; "
+        f"supported operations: {', '.join(_names(False))}; "
+        f"Piecewise conditions: {', '.join(_names(True))}; "
         "constants: Integer, Rational, Float, pi, E")
+
+
+def _names(boolean: bool) -> list[str]:
+    return [n for n in supported_operations() if BY_NAME[n].boolean == boolean]
 
 
 def _not_real(expr: sp.Basic, whole: sp.Basic) -> RelationalError:

@@ -217,8 +217,15 @@ def _check_defined(st: _State) -> None:
         if _budgeted(st, "definedness", defined_under_assumptions, g, subs, fraction=0.2):
             st.defined = True
             st.lines.append("f is defined on the whole domain (every node is real under the "
-                            "sign assumptions of the domain)")
+                            f"substitution {_show(subs)})")
             return
+    cover = dom.closure_cover()
+    if cover and all(_budgeted(st, "definedness", defined_under_assumptions, g, subs,
+                               fraction=0.2) for subs in cover):
+        st.defined = True
+        st.lines.append("f is defined on the whole domain (every node is real under each of "
+                        + ", ".join(_show(s) for s in cover) + ")")
+        return
     found = _undefined_point(g, dom)
     if found is not None:
         point, what = found
@@ -296,33 +303,46 @@ def _step_witness(st: _State, centre: tuple, d: tuple | None, side: str) -> Witn
     return None
 
 
+def _real_entries(H: sp.Matrix, subs: dict) -> bool:
+    return all(e.xreplace(subs).is_real for e in H)
+
+
 def _by_minors(st: _State) -> None:
-    H, subs_list = st.hessian, st.dom.assumption_supersets()
+    """PSD of H on the interior (enough: f is continuous on the domain), PD on the closure
+    (strictness needs the boundary too, unless the domain is open)."""
+    H = st.hessian
+    interior = st.dom.assumption_supersets(interior=True)
+    closed = interior if st.dom.is_open else st.dom.assumption_supersets()
     for side in SIDES:
-        if st.verdict[side] is False or (st.verdict[side] and st.strict[side]):
+        if st.verdict[side] is False:
             continue
-        M = H if side == "convex" else -H
-        for subs in subs_list:
-            if not all(e.xreplace(subs).is_real for e in H):
-                continue
-            if st.verdict[side] is None:
-                ok = _budgeted(st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3,
-                               sides=(side,))
-                if not ok:
-                    continue
-                st.prove(side, "Hessian minors", f"{side}: every principal minor of "
-                         f"{'' if side == 'convex' else '-'}H is >= 0 under the sign "
-                         f"assumptions ({', '.join(str(v) for v in subs.values())})")
-            if _budgeted(st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3,
-                         strict=True, sides=()):
-                st.prove(side, "Hessian minors", "", strict=True)
-                st.lines.append(f"strictly {side}: leading principal minors of "
-                                f"{'' if side == 'convex' else '-'}H are > 0")
-            break
-        else:
-            if st.verdict[side] is None and not _punctured(st, side, M, subs_list[0]):
-                st.notes[side].append("Hessian minors: not signed by SymPy under the domain's "
-                                      "sign assumptions")
+        M, name = (H, "H") if side == "convex" else (-H, "-H")
+        if st.verdict[side] is None:
+            for subs in interior:
+                if _real_entries(M, subs) and _budgeted(
+                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3, sides=(side,)):
+                    st.prove(side, "Hessian minors", f"{side}: every principal minor of {name} "
+                             f"is >= 0 on the interior, under the substitution "
+                             f"{_show(subs)} (Dummies carry sign assumptions); f is continuous "
+                             "on the domain")
+                    break
+            else:
+                if not _punctured(st, side, M, interior[0]):
+                    st.notes[side].append("Hessian minors: not signed by SymPy under the "
+                                          "domain's sign assumptions")
+        if st.verdict[side] and not st.strict[side]:
+            for subs in closed:
+                if _real_entries(M, subs) and _budgeted(
+                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3,
+                        strict=True, sides=()):
+                    st.prove(side, "Hessian minors", "", strict=True)
+                    st.lines.append(f"strictly {side}: the leading principal minors of {name} "
+                                    f"are > 0 under {_show(subs)}")
+                    break
+
+
+def _show(subs: dict) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in subs.items()) + "}"
 
 
 def _punctured(st: _State, side: str, M: sp.Matrix, subs: dict) -> bool:
@@ -338,7 +358,7 @@ def _punctured(st: _State, side: str, M: sp.Matrix, subs: dict) -> bool:
     for s in free:
         punct = dict(subs)
         punct[s] = sp.Dummy(s.name, real=True, nonzero=True)
-        if not all(e.xreplace(punct).is_real for e in M):
+        if not _real_entries(M, punct):
             return False
         if not _budgeted(st, "Hessian minors", symbolic_psd, M, punct, fraction=0.3,
                          sides=(side,)):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from .. import numeric
 from ..errors import DomainError, InvalidInputError, OptionError, PointError
@@ -75,7 +76,8 @@ def exact_sign(value: sp.Expr) -> int | None:
     """The sign (-1, 0, 1) of a real constant expression, or ``None`` when it cannot be decided.
 
     Zero is only reported when proven; a nonzero sign comes from SymPy's assumptions or from
-    evaluation at increasing precision (60 to 600 digits) once the value is clearly away from 0.
+    ``evalf(strict=True)``, which either delivers correct digits or gives up (an exactly zero
+    expression always gives up, so it then goes to the exact zero tests).
 
     >>> exact_sign(sp.sqrt(2) - sp.Rational(141, 100)), exact_sign(sp.sqrt(8) - 2*sp.sqrt(2))
     (1, 0)
@@ -87,15 +89,24 @@ def exact_sign(value: sp.Expr) -> int | None:
         return 1
     if value.is_negative:
         return -1
-    for digits in (60, 200, 600):
-        approx = value.evalf(digits)
-        if not approx.is_number or approx.has(sp.nan, sp.zoo):
+    for maxn in (200, 1000):
+        try:
+            approx = value.evalf(30, strict=True, maxn=maxn)
+        except PrecisionExhausted:
+            continue
+        except (TypeError, ValueError, NotImplementedError, AttributeError):
+            break
+        if not approx.is_number or approx.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             return None
-        re, im = approx.as_real_imag()
-        if abs(re) > sp.Float(10) ** (10 - digits):
+        re = sp.re(approx)
+        if re.is_Float and re != 0:
             return 1 if re > 0 else -1
-    if sp.expand(sp.radsimp(value)) == 0 or value.equals(0):
-        return 0
+        break
+    try:
+        if sp.expand(sp.radsimp(value)) == 0 or value.equals(0):
+            return 0
+    except (TypeError, ValueError, NotImplementedError):
+        pass
     return None
 
 

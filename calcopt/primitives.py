@@ -19,6 +19,8 @@ follow ``sympy.diff`` so exact results agree with SymPy:
 * ``d max(a, b)/da = Heaviside(a - b)`` with ``Heaviside(0) = 1/2`` (ties split);
 * the derivatives of ``sign`` and ``Heaviside`` are taken as ``0`` (their classical
   derivative away from the jump; SymPy would return ``DiracDelta`` terms).
+* at a switch point of ``Piecewise`` the derivative is that of the branch whose condition
+  holds there; conditions have no derivative.
 
 Examples
 --------

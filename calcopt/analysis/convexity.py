@@ -216,15 +216,15 @@ def _check_defined(st: _State) -> None:
     for subs in dom.assumption_supersets():
         if _budgeted(st, "definedness", defined_under_assumptions, g, subs, fraction=0.2):
             st.defined = True
-            st.lines.append("f is defined on the whole domain (every node is real under the "
-                            f"substitution {_show(subs)})")
+            st.lines.append("f is defined on the whole domain (every node is real for all "
+                            f"{_show(subs)})")
             return
     cover = dom.closure_cover()
     if cover and all(_budgeted(st, "definedness", defined_under_assumptions, g, subs,
                                fraction=0.2) for subs in cover):
         st.defined = True
-        st.lines.append("f is defined on the whole domain (every node is real under each of "
-                        + ", ".join(_show(s) for s in cover) + ")")
+        st.lines.append("f is defined on the whole domain (every node is real for all "
+                        + "; and for all ".join(_show(s) for s in cover) + ")")
         return
     found = _undefined_point(g, dom)
     if found is not None:
@@ -322,8 +322,7 @@ def _by_minors(st: _State) -> None:
                 if _real_entries(M, subs) and _budgeted(
                         st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3, sides=(side,)):
                     st.prove(side, "Hessian minors", f"{side}: every principal minor of {name} "
-                             f"is >= 0 on the interior, under the substitution "
-                             f"{_show(subs)} (Dummies carry sign assumptions); f is continuous "
+                             f"is >= 0 on the interior, for all {_show(subs)}; f is continuous "
                              "on the domain")
                     break
             else:
@@ -337,12 +336,23 @@ def _by_minors(st: _State) -> None:
                         strict=True, sides=()):
                     st.prove(side, "Hessian minors", "", strict=True)
                     st.lines.append(f"strictly {side}: the leading principal minors of {name} "
-                                    f"are > 0 under {_show(subs)}")
+                                    f"are > 0 for all {_show(subs)}")
                     break
 
 
 def _show(subs: dict) -> str:
-    return "{" + ", ".join(f"{k}: {v}" for k, v in subs.items()) + "}"
+    """A substitution in words: ``x real``, ``y > 0``, ``z = (1 + 2*p)/(p + 1) with p > 0``."""
+    parts = []
+    for k, v in subs.items():
+        d = next(iter(v.free_symbols))
+        cond = "> 0" if d.is_positive else (">= 0" if d.is_nonnegative else "real")
+        cond = "real, nonzero" if d.is_nonzero and cond == "real" else cond
+        if v == d:
+            parts.append(f"{k} {cond}")
+        else:
+            name = sp.Symbol(d.name)
+            parts.append(f"{k} = {v.xreplace({d: name})} with {name} {cond}")
+    return ", ".join(parts)
 
 
 def _punctured(st: _State, side: str, M: sp.Matrix, subs: dict) -> bool:

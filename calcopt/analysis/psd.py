@@ -113,13 +113,6 @@ def _eigenvalues(H: sp.Matrix) -> list:
     return [_real_form(e) for e in H.eigenvals()]
 
 
-def _direction(H: np.ndarray, which: int) -> tuple:
-    w, V = np.linalg.eigh(H)
-    v = V[:, 0 if which < 0 else -1]
-    v = v / np.max(np.abs(v))
-    return tuple(rationalize(c, 6) for c in v)
-
-
 def quadratic_form(H: sp.Matrix, d: tuple) -> sp.Expr:
     """``d^T H d`` exactly."""
     dv = sp.Matrix(d)
@@ -134,15 +127,29 @@ def constant_hessian_facts(H: sp.Matrix) -> ConstantHessianFacts:
     s_lo = certified_sign(lo) if lo is not None else None
     s_hi = certified_sign(hi) if hi is not None else None
     Hf = np.array(H.evalf(30).tolist(), dtype=float)
-    neg = pos = None
-    for which in (-1, 1):
-        d = _direction(Hf, which)
-        s = certified_sign(quadratic_form(H, d))
-        if which < 0 and s == -1:
-            neg = d
-        if which > 0 and s == 1:
-            pos = d
+    neg = _simple_direction(H, Hf, -1)
+    pos = _simple_direction(H, Hf, 1)
     return ConstantHessianFacts(lo, hi, s_lo, s_hi, neg, pos)
+
+
+def _simple_direction(H: sp.Matrix, Hf: np.ndarray, which: int) -> tuple | None:
+    """A rational direction of curvature of sign ``which`` (exactly checked), simplest first:
+    coordinate axes, then ``e_i +- e_j``, then the extreme eigenvector rounded to 1, 2, 3, 6
+    digits."""
+    n = H.shape[0]
+    unit = [tuple(sp.Integer(int(i == k)) for i in range(n)) for k in range(n)]
+    cands = list(unit)
+    for i, j in combinations(range(n), 2):
+        for sgn in (1, -1):
+            cands.append(tuple(u + sgn * v for u, v in zip(unit[i], unit[j])))
+    w, V = np.linalg.eigh(Hf)
+    v = V[:, 0 if which < 0 else -1]
+    v = v / np.max(np.abs(v))
+    cands += [tuple(rationalize(c, digits) for c in v) for digits in (1, 2, 3, 6)]
+    for d in cands[:60]:
+        if any(d) and certified_sign(quadratic_form(H, d)) == which:
+            return d
+    return None
 
 
 def _nonnegative(m: sp.Expr, strict: bool) -> bool:

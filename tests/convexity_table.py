@@ -79,6 +79,11 @@ CASES: list[Case] = [
     Case("max(x, y)", sp.Max(x, y), True, False),
     Case("|x| + |y|", sp.Abs(x) + sp.Abs(y), True, False),
     Case("Huber", HUBER, True, False),
+    Case("relu max(x, 0)", sp.Max(x, 0), True, False),
+    Case("|x-1| - |x|", sp.Abs(x - 1) - sp.Abs(x), False, False),
+    Case("Piecewise with a concave kink", sp.Piecewise((x**2, x < 0), (x**2 - x, True)),
+         False, False),
+    Case("Piecewise with a jump", sp.Piecewise((x**2, x < 0), (x**2 + 1, True)), False, False),
     # --- quadratics (exact moduli) -------------------------------------------------------------
     Case("2x^2+xy+y^2", 2 * x**2 + x * y + y**2, True, False, modulus=3 - sp.sqrt(2)),
     Case("x^2+y^2+z^2+xy+yz", x**2 + y**2 + z**2 + x * y + y * z, True, False,

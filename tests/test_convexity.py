@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import calcopt
 from calcopt.analysis.exact import certified_sign
+from calcopt.analysis.kinks import univariate_kink_verdict
 from calcopt.analysis.psd import is_smooth_op, nonsmooth_ops
 
 from convexity_table import CASES, HUBER
@@ -70,12 +71,13 @@ def test_table_verdicts_are_never_wrong(case):
 
 
 MUST_DECIDE = [c for c in CASES if not any(k in c.name for k in (
-    "Huber", "|x|", "max(", "-log det", "barrier", "[0, pi]"))]
+    "max(x, y)", "|x| + |y|", "-log det", "[0, pi]"))]
 
 
 def test_table_mostly_decided():
-    """Without interval/composition proofs (kinks, boxes), the Hessian and witness methods
-    decide these; the benchmark reports the decided fraction of the whole table."""
+    """Without interval/composition proofs (kinks in several variables, boxes), the Hessian,
+    kink and witness methods decide these; the benchmark reports the decided fraction of the
+    whole table."""
     undecided = [c.name for c in MUST_DECIDE
                  if None in ((r := analyse(c)).is_convex, r.is_concave)]
     assert undecided == []
@@ -148,6 +150,19 @@ def test_kinks_never_use_the_hessian():
     assert r.is_convex is False and r.nonconvex_witness.curvature is None
     r = calcopt.convexity(calcopt.compile(HUBER), timeout=TIMEOUT)
     assert r.is_convex in (True, None) and r.is_concave is False
+
+
+def test_kink_theorem_needs_continuity_and_increasing_slopes():
+    x = sp.Symbol("x", real=True)
+    jump = sp.Piecewise((x**2, x < 0), (x**2 + 1, True))        # convex pieces, a jump up
+    bend = sp.Piecewise((x**2, x < 0), (x**2 - x, True))        # continuous, slope drops
+    for f in (jump, bend):
+        assert univariate_kink_verdict(f, x, sp.S.Reals, convex=True) is None
+    assert univariate_kink_verdict(sp.Max(x, 0), x, sp.S.Reals, convex=True)
+    assert univariate_kink_verdict(abs(x), x, sp.Interval(0, 1), convex=False)  # linear there
+    pole = sp.Piecewise((x**2, 1 / x > 0), (-x**2, True))       # switches at a pole, not a root
+    assert univariate_kink_verdict(pole, x, sp.Interval(-1, 1), convex=True) is None
+    assert univariate_kink_verdict(pole, x, sp.Interval(1, 2), convex=True)
 
 
 def test_repr_and_fields():

@@ -46,6 +46,7 @@ from ..errors import DomainError, InvalidInputError, OptionError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import Domain, resolve_domain
 from .exact import defined_under_assumptions, undefined_node
+from .kinks import univariate_kink_verdict
 from .psd import constant_hessian_facts, nonsmooth_ops, symbolic_psd
 from .witness import Witness, search, verify
 
@@ -320,7 +321,7 @@ def _by_minors(st: _State) -> None:
         if st.verdict[side] is None:
             for subs in interior:
                 if _real_entries(M, subs) and _budgeted(
-                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3, sides=(side,)):
+                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.6, sides=(side,)):
                     st.prove(side, "Hessian minors", f"{side}: every principal minor of {name} "
                              f"is >= 0 on the interior, for all {_show(subs)}; f is continuous "
                              "on the domain")
@@ -332,7 +333,7 @@ def _by_minors(st: _State) -> None:
         if st.verdict[side] and not st.strict[side]:
             for subs in closed:
                 if _real_entries(M, subs) and _budgeted(
-                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.3,
+                        st, "Hessian minors", symbolic_psd, M, subs, fraction=0.4,
                         strict=True, sides=()):
                     st.prove(side, "Hessian minors", "", strict=True)
                     st.lines.append(f"strictly {side}: the leading principal minors of {name} "
@@ -432,6 +433,18 @@ def _by_intervals(st: _State) -> None:
         st.notes[s].append("interval Hessian: eigenvalue bounds do not have one sign")
 
 
+def _by_kinks(st: _State) -> None:
+    """One variable with kinks: convex pieces joined with nondecreasing slope (kinks.py)."""
+    x, iv = st.g.wrt[0], st.dom.intervals[0]
+    for side in st.open_sides():
+        text = _budgeted(st, "pieces between kinks", univariate_kink_verdict,
+                         st.g.to_sympy(), x, iv, side == "convex", fraction=0.3, sides=(side,))
+        if text:
+            st.prove(side, "pieces between kinks", f"{side}: {text}")
+        else:
+            st.notes[side].append("pieces between kinks: not proven")
+
+
 def _by_witness(st: _State, samples: int, fraction: float) -> None:
     for side in st.open_sides():
         deadline = time.monotonic() + st.budget(fraction)
@@ -492,6 +505,8 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
         _by_constant_hessian(st)
     if st.open_sides():
         _by_witness(st, samples=30, fraction=0.2)
+    if not st.smooth and len(g.wrt) == 1 and st.open_sides():
+        _by_kinks(st)
     if H is not None and H.free_symbols & set(g.wrt) and len(g.wrt) <= 5:
         _by_minors(st)
     if st.smooth and (st.open_sides() or any(st.verdict[s] and st.modulus[s] is None

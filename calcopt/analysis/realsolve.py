@@ -58,11 +58,17 @@ def is_rational_polynomial(expr: sp.Expr, wrt: Sequence[sp.Symbol]) -> bool:
     return _is_polynomial_system([expr], wrt)
 
 
+def _lex(polys: list[sp.Expr], gens: tuple) -> sp.GroebnerBasis:
+    """Lex Groebner basis of a zero-dimensional ideal: grevlex, then FGLM (much faster than
+    Buchberger in lex order directly)."""
+    return sp.groebner(polys, *gens, order="grevlex").fglm("lex")
+
+
 def _radical(polys: list[sp.Expr], wrt: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
     extra = []
     for v in wrt:
         others = [w for w in wrt if w != v]
-        basis = sp.groebner(polys, *others, v, order="lex")
+        basis = _lex(polys, (*others, v))
         elim = [p for p in basis.exprs if p.free_symbols <= {v}]
         if elim:
             extra.append(sp.Poly(elim[-1], v).sqf_part().as_expr())
@@ -72,8 +78,7 @@ def _radical(polys: list[sp.Expr], wrt: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
 def _shape(polys: list[sp.Expr], wrt: tuple[sp.Symbol, ...], T: sp.Symbol):
     n = len(wrt)
     for coeffs in product(*[(1,)] + [(1, 2, -1, 3, -2, 5)] * (n - 1)):
-        basis = sp.groebner(polys + [T - sum(c * v for c, v in zip(coeffs, wrt))], *wrt, T,
-                            order="lex").exprs
+        basis = _lex(polys + [T - sum(c * v for c, v in zip(coeffs, wrt))], (*wrt, T)).exprs
         if len(basis) != n + 1 or not basis[-1].free_symbols <= {T}:
             continue
         params = []
@@ -105,41 +110,76 @@ def real_solutions(polys: Sequence[sp.Expr], wrt: Sequence[sp.Symbol]) -> list[A
         raise NotZeroDimensional("not a polynomial system with rational coefficients")
     if not polys:
         raise NotZeroDimensional("every point is a solution")
-    basis = sp.groebner(polys, *wrt, order="lex")
+    basis = sp.groebner(polys, *wrt, order="grevlex")
     if basis.exprs == [1]:
         return []
     if not basis.is_zero_dimensional:
         raise NotZeroDimensional("infinitely many solutions")
+    basis = basis.fglm("lex")
     T = sp.Dummy("T")
     params, q = _shape(_radical(list(basis.exprs), wrt), wrt, T)
     points = []
     for m, _ in q.factor_list()[1]:
-        for r in _roots_of(m):
-            points.append(_point(params, m, r, wrt, T))
+        field = _Field(m, params, wrt, T)
+        points += [field.point(r) for r in _roots_of(m)]
     return points
 
 
-def _point(params, m: sp.Poly, r: sp.Expr, wrt, T) -> AlgebraicPoint:
-    subs = {v: p.as_expr() for v, p in zip(wrt, params)}
+class _Field:
+    """Arithmetic in ``Q[T]/(m)`` for the solutions ``x_i = p_i(T)``, ``m(T) = 0``: every
+    polynomial in the variables reduces to a polynomial in ``T`` of degree < deg m (cached)."""
 
-    def reduced(expr: sp.Expr) -> sp.Poly:
-        return sp.Poly(sp.expand(sp.sympify(expr).subs(subs)), T).rem(m)
+    def __init__(self, m: sp.Poly, params, wrt, T) -> None:
+        self.m, self.params, self.wrt, self.T = m, [p.rem(m) for p in params], wrt, T
+        self._powers: dict = {}
+        self._reduced: dict = {}
 
-    def value_of(expr: sp.Expr) -> sp.Expr:
-        red = reduced(expr)
-        if m.degree() <= 2 or red.degree() < 1:
-            return sp.expand(red.as_expr().subs(T, r))
-        return _as_root(red, m, r, T)
+    def power(self, i: int, k: int) -> sp.Poly:
+        if k == 0:
+            return sp.Poly(1, self.T, domain="QQ")
+        key = (i, k)
+        if key not in self._powers:
+            self._powers[key] = (self.power(i, k - 1) * self.params[i]).rem(self.m)
+        return self._powers[key]
 
-    def sign(expr: sp.Expr) -> int | None:
-        red = reduced(expr)
-        return 0 if red.is_zero else exact_sign(red.as_expr().subs(T, r))
+    def reduce(self, expr: sp.Expr) -> sp.Poly:
+        expr = sp.sympify(expr)
+        if expr not in self._reduced:
+            total = sp.Poly(0, self.T, domain="QQ")
+            for mon, c in sp.Poly(expr, *self.wrt, domain="QQ").terms():
+                term = sp.Poly(c, self.T, domain="QQ")
+                for i, k in enumerate(mon):
+                    if k:
+                        term = (term * self.power(i, k)).rem(self.m)
+                total += term
+            self._reduced[expr] = total.rem(self.m)
+        return self._reduced[expr]
 
-    coords = tuple(value_of(v) for v in wrt)
-    return AlgebraicPoint(coords, sign, value_of)
+    def point(self, r: sp.Expr) -> AlgebraicPoint:
+        m, T = self.m, self.T
+
+        def value_of(expr: sp.Expr) -> sp.Expr:
+            red = self.reduce(expr)
+            if m.degree() <= 2 or red.degree() < 1:
+                return sp.expand(red.as_expr().subs(T, r))
+            return _as_root(red, m, r, T)
+
+        def sign(expr: sp.Expr) -> int | None:
+            red = self.reduce(expr)
+            return 0 if red.is_zero else exact_sign(red.as_expr().subs(T, r))
+
+        return AlgebraicPoint(tuple(value_of(v) for v in self.wrt), sign, value_of)
 
 
 _ROOT_VAR = sp.Symbol("t")
+
+
+def _compose_mod(f: sp.Poly, p: sp.Poly, m: sp.Poly) -> sp.Poly:
+    """``f(p(T)) mod m`` by Horner's rule, reducing at every step."""
+    acc = sp.Poly(0, p.gens[0], domain="QQ")
+    for c in f.all_coeffs():
+        acc = (acc * p + c).rem(m)
+    return acc
 
 
 def _as_root(p: sp.Poly, m: sp.Poly, r: sp.Expr, T) -> sp.Expr:
@@ -147,9 +187,10 @@ def _as_root(p: sp.Poly, m: sp.Poly, r: sp.Expr, T) -> sp.Expr:
     compares and evaluates it directly); ``p(r)`` itself when that fails."""
     c = p.as_expr().subs(T, r)
     approx = c.evalf(50)
-    res = sp.Poly(sp.resultant(m.as_expr(), _ROOT_VAR - p.as_expr(), T), _ROOT_VAR)
-    for f, _ in res.factor_list()[1]:
-        if not sp.Poly(f.as_expr().subs(_ROOT_VAR, p.as_expr()), T).rem(m).is_zero:
+    res = sp.Poly(m.as_expr(), T, _ROOT_VAR).resultant(
+        sp.Poly(_ROOT_VAR - p.as_expr(), T, _ROOT_VAR))
+    for f, _ in sp.Poly(res.as_expr(), _ROOT_VAR).factor_list()[1]:
+        if not _compose_mod(f, p, m).is_zero:
             continue  # f(p(r)) != 0 exactly: not the minimal polynomial of p(r)
         candidates = _roots_of(f)
         close = [z for z in candidates if abs(z.evalf(50) - approx) < sp.Float(10) ** -40]

@@ -436,9 +436,13 @@ def _by_intervals(st: _State) -> None:
 def _by_kinks(st: _State) -> None:
     """One variable with kinks: convex pieces joined with nondecreasing slope (kinks.py)."""
     x, iv = st.g.wrt[0], st.dom.intervals[0]
+    expr = st.g.to_sympy()
+    if not x.is_real:  # variables are real: SymPy rewrites Abs, Max, ... only for real ones
+        xr = sp.Dummy(x.name, real=True)
+        expr, x = expr.xreplace({x: xr}), xr
     for side in st.open_sides():
         text = _budgeted(st, "pieces between kinks", univariate_kink_verdict,
-                         st.g.to_sympy(), x, iv, side == "convex", fraction=0.3, sides=(side,))
+                         expr, x, iv, side == "convex", fraction=0.3, sides=(side,))
         if text:
             st.prove(side, "pieces between kinks", f"{side}: {text}")
         else:

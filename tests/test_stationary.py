@@ -239,3 +239,37 @@ def test_kinks_are_not_classified_and_minimised_derivative_free():
     assert not res.complete and all(p.kind is None for p in res) and "kinks" in res.explanation
     a = calcopt.argmin(calcopt.compile(sp.Abs(x - 1) + y**2))
     assert not a.exact and "Powell" in a.how and np.allclose(a.x, [1, 0], atol=1e-6)
+
+
+def test_three_variables():
+    z = sp.Symbol("z")
+    g = calcopt.compile(x**4 + y**4 + z**4 - 4 * x * y * z)
+    res = calcopt.stationary_points(g, timeout=60)
+    assert res.complete
+    minima = sorted(p.x for p in res if p.kind == "minimum")
+    assert minima == sorted([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)])
+    assert [p.x for p in res if p.kind != "minimum"] == [(0, 0, 0)]
+    check_points(g, res)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=7, max_size=7))
+def test_random_polynomials_exact_points_check_out(c):
+    """Random quartics: every exact point has grad ~ 0 and the right numeric classification;
+    numeric root finding finds no stationary point the exact list lacks."""
+    f = (x**4 + y**4 + c[0] * x**2 * y + c[1] * x * y**2 + c[2] * x**2 + c[3] * x * y
+         + c[4] * y**2 + c[5] * x + c[6] * y)
+    g = calcopt.compile(f)
+    res = calcopt.stationary_points(g, timeout=30)
+    if not res.complete:   # budget on a slow machine: unknown is allowed, wrong is not
+        assert len(res) == 0 and "budget" in res.explanation
+        return
+    check_points(g, res)
+    exact = np.array([[float(v) for v in p.x] for p in res])
+    for x0 in [(-2, -2), (-2, 2), (2, -2), (2, 2), (0, 0), (1, -1)]:
+        r = optimize.root(g.grad, np.array(x0, float), jac=g.hess)
+        if r.success and np.linalg.norm(g.grad(r.x)) < 1e-10:
+            assert np.min(np.linalg.norm(exact - r.x, axis=1)) < 1e-5
+    a = calcopt.argmin(g, timeout=30)
+    assert a.exact and coercive_top_degree(f, (x, y))
+    assert np.isclose(float(a.value), min(float(p.value) for p in res))

@@ -139,61 +139,86 @@ def _least(points):
     return best, [p for p, s in zip(points, signs) if s == 0]
 
 
+def _quadratic_proof(H: sp.Matrix, dom: Domain, sps, timeout: float) -> ArgMin | None:
+    """Constant Hessian: convex + stationary point, or unbounded below (on R^n)."""
+    inert = call_with_budget(inertia, H, timeout=timeout)
+    if inert is None:
+        return None
+    isolated = [p for p in sps if not p.free]
+    family = [p for p in sps if p.free]
+    if inert[1] > 0:
+        return ArgMin(None, -sp.oo, True, "unbounded below: the constant Hessian has a "
+                      "negative eigenvalue") if dom.is_reals else None
+    if isolated:
+        return ArgMin(isolated[0].x, isolated[0].value, True,
+                      "convex quadratic + unique stationary point", inert[2] == 0)
+    if family and dom.is_reals:
+        p = family[0]
+        free = ", ".join(map(str, p.free))
+        x = tuple(sp.sympify(c).subs({v: 0 for v in p.free}) for c in p.x)
+        return ArgMin(x, p.value, True, f"convex quadratic; the minimisers form the set {p.x} "
+                      f"(free {free}); x is its point with {free} = 0", False)
+    if sps.complete and not sps.points and dom.is_reals:
+        return ArgMin(None, -sp.oo, True, "unbounded below: convex quadratic without a "
+                      "stationary point (f is linear along a null direction of H)")
+    return None
+
+
+def _polynomial_proof(f: sp.Expr, dom: Domain, sps) -> ArgMin | None:
+    """On R^n: unbounded along a direction, or coercive with a complete list of points."""
+    if not dom.is_reals:
+        return None
+    direction = unbounded_direction(f, dom.wrt)
+    if direction is not None:
+        return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
+                      f"polynomial is negative along {direction}, so f(t*d) -> -oo")
+    isolated = [p for p in sps if not p.free]
+    if not (isolated and sps.complete and not sps.infinite and coercive_top_degree(f, dom.wrt)):
+        return None
+    least = _least(isolated)
+    if least is None:
+        return None
+    best, ties = least
+    tie = f" ({len(ties)} tie)" if len(ties) > 1 else ""
+    return ArgMin(best.x, best.value, True, "coercive polynomial (top-degree part positive "
+                  f"definite): least value among its {len(isolated)} stationary points{tie}",
+                  len(ties) == 1)
+
+
+def _lower_bound_proof(f: sp.Expr, dom: Domain, sps, timeout: float) -> ArgMin | None:
+    """``f >= f(x*)`` on the domain by SymPy's sign rules, for the lowest candidate ``x*``."""
+    isolated = [p for p in sps if not p.free]
+    candidates = [p for p in isolated if p.kind in ("minimum", "degenerate", None)]
+    if not candidates:
+        return None
+    # only the lowest candidate can be a global minimiser: f >= v fails for any higher v
+    p = min(candidates, key=lambda p: sp.re(sp.N(p.value, 50)))
+    if not call_with_budget(_nonnegative, f - p.value, dom, timeout=timeout):
+        return None
+    open_domain = all((iv.left_open or not iv.inf.is_finite) and
+                      (iv.right_open or not iv.sup.is_finite) for iv in dom.intervals)
+    others = [q for q in isolated if q is not p and exact_sign(q.value - p.value) == 0]
+    # on an open domain every minimiser is a stationary point, so the list settles uniqueness
+    unique = True if (sps.complete and open_domain and not others) else None
+    return ArgMin(p.x, p.value, True, f"lower bound attained: f >= {p.value} on the domain "
+                  "(SymPy's sign rules), with equality at the stationary point x", unique)
+
+
 def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
     if nonsmooth_ops(g):
         return None  # gradients at kinks are conventions: no stationarity-based proof
     f, H = g.to_sympy(), g.hessian()
-    isolated = [p for p in sps if not p.free]
-    open_domain = all(iv.left_open or not iv.inf.is_finite for iv in dom.intervals) and all(
-        iv.right_open or not iv.sup.is_finite for iv in dom.intervals)
     if not H.free_symbols & set(dom.wrt):
-        inert = call_with_budget(inertia, H, timeout=timeout)
-        if inert is not None and inert[1] == 0:
-            if isolated:
-                return ArgMin(isolated[0].x, isolated[0].value, True,
-                              "convex quadratic + unique stationary point", inert[2] == 0)
-            family = [p for p in sps if p.free]
-            if family and dom.is_reals:
-                p = family[0]
-                pick = {v: 0 for v in p.free}
-                return ArgMin(tuple(sp.sympify(c).subs(pick) for c in p.x), p.value, True,
-                              f"convex quadratic; the minimisers form the set {p.x} "
-                              f"(free {', '.join(map(str, p.free))}); x is its point with "
-                              f"{', '.join(map(str, p.free))} = 0", False)
-            if sps.complete and not sps.points and dom.is_reals:
-                return ArgMin(None, -sp.oo, True, "unbounded below: convex quadratic without "
-                              "a stationary point (f is linear along a null direction of H)")
-        if inert is not None and inert[1] > 0 and dom.is_reals:
-            return ArgMin(None, -sp.oo, True, "unbounded below: the constant Hessian has a "
-                          "negative eigenvalue")
-        return None
-    if dom.is_reals and (direction := unbounded_direction(f, dom.wrt)) is not None:
-        return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
-                      f"polynomial is negative along {direction}, so f(t*d) -> -oo")
-    if isolated and sps.complete and not sps.infinite and dom.is_reals and \
-            coercive_top_degree(f, dom.wrt):
-        least = _least(isolated)
-        if least is None:
-            return None
-        best, ties = least
-        return ArgMin(best.x, best.value, True, f"coercive polynomial (top-degree part "
-                      f"positive definite): least value among its {len(isolated)} stationary "
-                      f"points" + (f" ({len(ties)} tie)" if len(ties) > 1 else ""), len(ties) == 1)
-    candidates = [p for p in isolated if p.kind in ("minimum", "degenerate", None)]
-    for p in sorted(candidates, key=lambda p: sp.re(sp.N(p.value, 50))):
-        if call_with_budget(_nonnegative, f - p.value, dom, timeout=timeout):
-            others = [q for q in isolated if q is not p and exact_sign(q.value - p.value) == 0]
-            unique = True if (sps.complete and open_domain and not others) else None
-            return ArgMin(p.x, p.value, True, f"lower bound attained: f >= {p.value} on the "
-                          "domain (SymPy's sign rules), with equality at the stationary point x",
-                          unique)
-        break  # a higher candidate cannot be the global minimiser if this one is not
+        return _quadratic_proof(H, dom, sps, timeout)
+    proven = _polynomial_proof(f, dom, sps) or _lower_bound_proof(f, dom, sps, timeout)
+    if proven is not None:
+        return proven
+    isolated = [p for p in sps if not p.free]
     if isolated:
         cv = _convexity(g, dom, timeout)
         if cv is not None and cv.is_convex:
-            p = isolated[0]
-            return ArgMin(p.x, p.value, True, "convex on the domain + stationary point",
-                          True if cv.strictly else None)
+            return ArgMin(isolated[0].x, isolated[0].value, True, "convex on the domain + "
+                          "stationary point", True if cv.strictly else None)
     return None
 
 

@@ -128,6 +128,15 @@ def test_undefined_somewhere_is_a_domain_error_with_an_exact_point(expr):
     assert not f.subs(x, value).is_real
 
 
+def test_piecewise_without_default_is_undefined_off_its_branches():
+    """SymPy calls Piecewise((x**2, x > 0)) real; calcopt does not trust that."""
+    x = sp.Symbol("x")
+    g = calcopt.compile(sp.Piecewise((x**2, x > 0)))
+    with pytest.raises(calcopt.DomainError, match="nan"):
+        calcopt.convexity(g, timeout=TIMEOUT)
+    assert calcopt.convexity(g, domain={x: (1, 2)}, timeout=TIMEOUT).is_convex is True
+
+
 def test_positive_symbol_makes_log_defined():
     x = sp.Symbol("x", positive=True)
     r = calcopt.convexity(calcopt.compile(-sp.log(x)), timeout=TIMEOUT)

@@ -161,12 +161,26 @@ def exact_value(g: "Graph", point: Sequence[sp.Expr]) -> sp.Expr | None:
     return None
 
 
+def proven_real(e: sp.Basic) -> bool:
+    """SymPy proves ``e`` a finite real (or it is a condition).  A ``Piecewise`` without a
+    ``True`` default is not trusted: SymPy calls ``Piecewise((x, x > 0))`` real, yet it is
+    undefined for ``x <= 0``."""
+    if isinstance(e, sp.logic.boolalg.Boolean):
+        return True
+    if any(p.args[-1].cond is not sp.true for p in e.atoms(sp.Piecewise)):
+        return False
+    return bool(e.is_real)
+
+
 def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
     """Every node is a finite real for all values of the substituted variables that their
-    assumptions allow (``subs`` maps each variable to an expression in assumed Dummies)."""
+    assumptions allow (``subs`` maps each variable to an expression in assumed Dummies).
+    Nodes of total operations (real for all real arguments: ``add``, ``exp``, ...) need no
+    check: their arguments are checked."""
+    from .psd import is_total_op
+
     for i in range(len(g)):
-        if g.kind(i) == "operation":
-            e = g.expr(i).xreplace(subs)
-            if not (e.is_real or isinstance(e, sp.logic.boolalg.Boolean)):
+        if g.kind(i) == "operation" and not is_total_op(g.op(i)):
+            if not proven_real(g.expr(i).xreplace(subs)):
                 return False
     return True

@@ -31,7 +31,7 @@ import sympy as sp
 
 from ..primitives import BY_NAME
 from .domain import rationalize
-from .exact import certified_sign
+from .exact import certified_sign, proven_real
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -56,6 +56,23 @@ def is_smooth_op(name: str) -> bool:
     except Exception:  # an entry that is not a plain function of real arguments
         return False
     return not any(d.has(*_KINKS) for d in second)
+
+
+@lru_cache(maxsize=None)
+def is_total_op(name: str) -> bool:
+    """Is the primitive a finite real for all real arguments (``add``, ``exp``, ``<``)?  Probed
+    like :func:`is_smooth_op`: SymPy's ``is_real`` of the operation on real Dummies."""
+    prim = BY_NAME[name]
+    if prim.arity == 0:
+        return True
+    for k in ((prim.arity,) if prim.arity else (2, 3)):  # n-ary: with and without a default
+        try:
+            e = prim.to_sympy(*sp.symbols(f"a0:{k}", real=True))
+        except Exception:
+            return False
+        if not proven_real(e):
+            return False
+    return True
 
 
 def nonsmooth_ops(g: "Graph") -> list[str]:
@@ -163,11 +180,38 @@ def _nonnegative(m: sp.Expr, strict: bool) -> bool:
     return False
 
 
+def blocks(H: sp.Matrix) -> list[list[int]]:
+    """Index sets of the diagonal blocks of ``H`` (connected components of its nonzero
+    pattern): ``H`` is PSD (PD) exactly when every block is.
+
+    >>> blocks(sp.Matrix([[1, 0, 2], [0, 3, 0], [2, 0, 5]]))
+    [[0, 2], [1]]
+    """
+    n = H.shape[0]
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if H[i, j] != 0:
+                parent[root(i)] = root(j)
+    groups: dict = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values())
+
+
 def symbolic_psd(H: sp.Matrix, subs: dict, strict: bool = False) -> bool:
     """Is ``H`` (after ``subs``) positive semidefinite for all values the assumptions allow?
 
-    Semidefinite: every principal minor >= 0.  Definite (``strict``): the leading principal
-    minors > 0 (Sylvester).  ``True`` is a proof; ``False`` only means "not proven".
+    Block by block (:func:`blocks`).  Semidefinite: every principal minor >= 0.  Definite
+    (``strict``): the leading principal minors > 0 (Sylvester).  ``True`` is a proof;
+    ``False`` only means "not proven".
 
     >>> x = sp.Symbol("x", real=True); y = sp.Dummy("y", positive=True)
     >>> H = sp.Matrix([[2/y, -2*x/y**2], [-2*x/y**2, 2*x**2/y**3]])
@@ -175,12 +219,17 @@ def symbolic_psd(H: sp.Matrix, subs: dict, strict: bool = False) -> bool:
     (True, False)
     """
     M = H.xreplace(subs)
-    n = M.shape[0]
-    if strict:
-        return all(_nonnegative(M[:k, :k].det(method="berkowitz"), True) for k in range(1, n + 1))
-    for k in range(1, n + 1):
-        for rows in combinations(range(n), k):
-            minor = M.extract(list(rows), list(rows)).det(method="berkowitz")
-            if not _nonnegative(minor, False):
+    for idx in blocks(M):
+        B = M.extract(idx, idx)
+        n = len(idx)
+        if strict:
+            if not all(_nonnegative(B[:k, :k].det(method="berkowitz"), True)
+                       for k in range(1, n + 1)):
                 return False
+            continue
+        for k in range(1, n + 1):
+            for rows in combinations(range(n), k):
+                minor = B.extract(list(rows), list(rows)).det(method="berkowitz")
+                if not _nonnegative(minor, False):
+                    return False
     return True

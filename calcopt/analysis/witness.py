@@ -133,8 +133,8 @@ def _candidates(g: "Graph", dom: Domain, pts: np.ndarray, convex: bool, smooth: 
 
     curved, pairs = [], []
     n = pts.shape[1]
-    if smooth and n <= 60:
-        for x in pts:
+    if smooth and n <= 400:  # dense numeric Hessians: n HVPs and an eigh per sample
+        for x in pts[: max(10, 600 // max(n, 1))]:
             try:
                 H = g.hess(list(x))
             except Exception:

@@ -6,9 +6,10 @@ Proofs tried, in order (each needs the exact stationary points of
 1. **quadratic**: a constant Hessian with a negative eigenvalue, or a positive semidefinite one
    with no stationary point, means f is unbounded below on R^n (``value = -oo``); positive
    semidefinite plus a stationary point in the (convex) domain is a global minimiser.
-2. **coercive polynomial** on R^n: the highest-degree homogeneous part is positive definite
-   (checked by a weighted AM-GM domination, a sufficient test), so a minimum exists and is a
-   stationary point; with the complete list of stationary points, the least value wins.
+2. **coercive polynomial** on R^n (:func:`coercive`: even pure powers dominate every other
+   monomial, by weighted AM-GM), so a minimum exists and is a stationary point; with the
+   complete list of stationary points, the least value wins.  A polynomial whose top-degree
+   part is negative along some direction is unbounded below.
 3. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
    squares, ...) for a stationary point ``x*``.
 4. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
@@ -62,36 +63,60 @@ class ArgMin:
                 f"unique={self.unique})\n  how: {self.how}")
 
 
-def coercive_top_degree(f: sp.Expr, wrt) -> bool:
-    """Is the highest-degree homogeneous part of polynomial ``f`` positive definite?
+def coercive(f: sp.Expr, wrt) -> bool:
+    """A proof that ``f(x) -> oo`` as ``|x| -> oo`` (polynomial ``f``), or ``False`` (unknown).
 
-    Sufficient test: each mixed monomial ``c x^a`` of the top degree ``d`` (even) is bounded by
-    ``|c| sum_i (a_i / d) |x_i|^d`` (weighted AM-GM); monomials with even exponents and
-    ``c > 0`` are nonnegative and skipped.  If every ``x_i^d`` has a coefficient larger than
-    the weights charged to it, the top part is ``>= eps |x|_d^d``, so f is coercive.
+    Sufficient test on a polynomial ``R``: every variable has a leading pure power
+    ``a_i x_i^(d_i)``, ``d_i`` even, ``a_i > 0``; every other monomial ``c x^alpha`` either is
+    nonnegative (even exponents, ``c > 0``) or has weight ``s = sum_i alpha_i / d_i <= 1``.
+    Weight ``< 1`` makes it negligible against ``sum_i |x_i|^(d_i)``; weight exactly 1 is
+    bounded by ``|c| sum_i (alpha_i / d_i) |x_i|^(d_i)`` (weighted AM-GM) and charged to the
+    ``a_i``, which must stay positive.  Tried on ``f`` and on ``f`` minus the terms SymPy
+    proves nonnegative and that are not monomials (a lower bound of ``f``).
 
-    >>> x, y = sp.symbols("x y")
-    >>> coercive_top_degree(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive_top_degree(x**4 + y, (x, y))
+    >>> x, y, z = sp.symbols("x y z")
+    >>> coercive(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive(x**4 + y, (x, y))
     (True, False)
+    >>> coercive((x - 1)**2*(y + 2)**2 + x**2 + y**2 + z**4 - z, (x, y, z))
+    True
     """
-    if not wrt or not is_rational_polynomial(f, wrt):
+    if not wrt:
         return False
-    P = sp.Poly(f, *wrt)
-    d = P.total_degree()
-    if d < 2 or d % 2:
+    reals = {v: sp.Dummy(v.name, real=True) for v in wrt}
+
+    def droppable(t: sp.Expr) -> bool:  # a compound term (not a monomial) proven >= 0
+        return len(sp.Add.make_args(sp.expand(t))) > 1 and bool(t.xreplace(reals).is_nonnegative)
+
+    rest = [t for t in sp.Add.make_args(f) if not droppable(t)]
+    return _dominated(f, wrt) or (len(rest) < len(sp.Add.make_args(f))
+                                  and _dominated(sp.Add(*rest), wrt))
+
+
+def _dominated(R: sp.Expr, wrt) -> bool:
+    if not is_rational_polynomial(R, wrt):
         return False
-    pure = [sp.S.Zero] * len(wrt)
+    terms = sp.Poly(R, *wrt).terms()
+    lead: dict[int, tuple[int, sp.Rational]] = {}
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] > lead.get(used[0], (0, 0))[0]:
+            lead[used[0]] = (mon[used[0]], c)
+    if len(lead) < len(wrt) or any(d % 2 or c <= 0 for d, c in lead.values()):
+        return False
     charged = [sp.S.Zero] * len(wrt)
-    for mon, c in P.terms():
-        if sum(mon) != d:
-            continue
-        powers = [i for i, a in enumerate(mon) if a]
-        if len(powers) == 1:
-            pure[powers[0]] += c
-        elif not (c > 0 and all(a % 2 == 0 for a in mon)):
-            for i in powers:
-                charged[i] += abs(c) * sp.Rational(mon[i], d)
-    return all(p > q for p, q in zip(pure, charged))
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] == lead[used[0]][0]:
+            continue  # a leading pure power itself
+        if c > 0 and all(a % 2 == 0 for a in mon):
+            continue  # nonnegative everywhere
+        weight = sum(sp.Rational(mon[i], lead[i][0]) for i in used)
+        if weight > 1:
+            return False
+        if weight == 1:
+            for i in used:
+                charged[i] += abs(c) * sp.Rational(mon[i], lead[i][0])
+    return all(lead[i][1] > charged[i] for i in range(len(wrt)))
 
 
 def unbounded_direction(f: sp.Expr, wrt) -> tuple | None:
@@ -173,15 +198,15 @@ def _polynomial_proof(f: sp.Expr, dom: Domain, sps) -> ArgMin | None:
         return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
                       f"polynomial is negative along {direction}, so f(t*d) -> -oo")
     isolated = [p for p in sps if not p.free]
-    if not (isolated and sps.complete and not sps.infinite and coercive_top_degree(f, dom.wrt)):
+    if not (isolated and sps.complete and not sps.infinite and coercive(f, dom.wrt)):
         return None
     least = _least(isolated)
     if least is None:
         return None
     best, ties = least
     tie = f" ({len(ties)} tie)" if len(ties) > 1 else ""
-    return ArgMin(best.x, best.value, True, "coercive polynomial (top-degree part positive "
-                  f"definite): least value among its {len(isolated)} stationary points{tie}",
+    return ArgMin(best.x, best.value, True, "coercive polynomial (dominant pure powers): "
+                  f"least value among its {len(isolated)} stationary points{tie}",
                   len(ties) == 1)
 
 

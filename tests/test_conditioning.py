@@ -141,6 +141,8 @@ def test_exact_sign():
 @pytest.mark.parametrize("kwargs, error, text", [
     ({"at": [1.0]}, calcopt.PointError, "entries"),
     ({"at": [[1.0, 2.0], [0.0, 0.0]]}, calcopt.PointError, "one point"),
+    ({"at": [float("nan"), 1.0]}, calcopt.PointError, "non-finite"),
+    ({"at": ["a", 1.0]}, calcopt.PointError, "real numbers"),
     ({"at": {"x": 1, "q": 2}}, calcopt.PointError, "unknown keys"),
     ({"at": [1, 1], "box": {x: (0, 1)}}, calcopt.OptionError, "not both"),
     ({"box": {x: (2, 1)}}, calcopt.DomainError, "lower bound 2 > upper bound 1"),

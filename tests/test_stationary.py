@@ -276,3 +276,13 @@ def test_random_polynomials_exact_points_check_out(c):
     a = calcopt.argmin(g, timeout=30)
     assert a.exact and coercive(f, (x, y))
     assert np.isclose(float(a.value), min(float(p.value) for p in res))
+
+
+@pytest.mark.parametrize("kwargs", [{"timeout": "abc"}, {"timeout": -1}, {"timeout": None},
+                                    {"timeout": float("nan")}])
+def test_bad_timeouts(kwargs):
+    for call in (calcopt.stationary_points, calcopt.argmin, calcopt.conditioning):
+        with pytest.raises(calcopt.OptionError, match="timeout"):
+            call(calcopt.compile(ROSEN), **kwargs)
+    with pytest.raises(calcopt.OptionError, match="starts"):
+        calcopt.argmin(calcopt.compile(ROSEN), starts=0)

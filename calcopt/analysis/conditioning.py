@@ -182,6 +182,14 @@ def require_no_params(g: "Graph", what: str) -> None:
             "samples) and compile that expression")
 
 
+def check_timeout(timeout: Any) -> float:
+    """A positive number of seconds, or :class:`calcopt.OptionError`."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
+            or timeout != timeout:
+        raise OptionError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    return float(timeout)
+
+
 def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) -> Conditioning:
     lname, mname = ("upper bound on lambda_max", "lower bound on lambda_min") if bounds else \
         ("lambda_max", "lambda_min")
@@ -231,10 +239,12 @@ def _at_point(g: "Graph", at: Any, timeout: float) -> Conditioning:
     x = numeric.as_point(at, wrt, "at")
     if x.ndim != 1:
         raise PointError(f"at= takes one point; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise PointError(f"at= has non-finite entries {x.tolist()}; expected real numbers")
     exact = _exact_entries(at, wrt)
     dom = resolve_domain(g)
     if not dom.contains(exact if exact is not None else list(x)):
-        raise DomainError(f"at= point {list(exact or x)} lies outside the domain "
+        raise DomainError(f"at= point {exact or x.tolist()} lies outside the domain "
                           f"({dom.describe()})")
     where = f"at {tuple(exact) if exact is not None else tuple(x.tolist())}"
     if exact is not None:
@@ -297,6 +307,7 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     """
     domain = resolve_domain(g)  # ShapeError for vector graphs
     require_no_params(g, "conditioning")
+    timeout = check_timeout(timeout)
     if at is not None and box is not None:
         raise OptionError("give at= (one point) or box= (a region), not both")
     kinks = nonsmooth_ops(g)

@@ -36,7 +36,8 @@ import sympy as sp
 from scipy import optimize
 
 from .budget import BudgetExceeded, call_with_budget
-from .conditioning import exact_sign, inertia, require_no_params
+from ..errors import OptionError
+from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
@@ -350,6 +351,9 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
 
     dom = resolve_domain(g, domain)
     require_no_params(g, "argmin")
+    timeout = check_timeout(timeout)
+    if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
+        raise OptionError(f"starts must be a positive integer; got {starts!r}")
     if not dom.wrt:
         return ArgMin((), g.to_sympy(), True, "f has no variables: it is a constant", True)
     sps = stationary_points(g, domain, timeout)

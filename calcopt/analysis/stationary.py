@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import sympy as sp
 
 from .budget import BudgetExceeded, call_with_budget
-from .conditioning import exact_sign, inertia, inertia_from_signs, require_no_params
+from .conditioning import (check_timeout, exact_sign, inertia, inertia_from_signs,
+                           require_no_params)
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .minimize import ArgMin, argmin
@@ -239,6 +240,7 @@ def stationary_points(g: "Graph", domain: Mapping | None = None,
     """
     dom = resolve_domain(g, domain)
     require_no_params(g, "stationary_points")
+    timeout = check_timeout(timeout)
     f, grad, H = g.to_sympy(), list(g.gradient()), g.hessian()
     if not dom.wrt:
         return StationaryPoints((StationaryPoint((), f, "degenerate", (), "no variables"),),

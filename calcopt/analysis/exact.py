@@ -141,11 +141,18 @@ def _status(v: sp.Expr) -> bool | None:
 
 
 def undefined_node(g: "Graph", point: Sequence[sp.Expr]) -> tuple[int, str] | None:
-    """The first node proven undefined (not a finite real) at the exact point, with a
-    description; ``None`` when every node is a finite real there or it cannot be told."""
+    """When the function is proven undefined at the exact point (its value is not a finite
+    real: complex, infinite or nan), the first node proven undefined there, with a
+    description; else ``None``.  (A node undefined only in an unselected branch of a
+    ``Piecewise`` does not make the function undefined.)"""
+    first = None
+    out = g.outputs[0]
     for i, v in _node_values(g, point):
-        if g.kind(i) == "operation" and _status(v) is False:
-            return i, f"{g.expr(i)} = {v} at the point"
+        bad = g.kind(i) == "operation" and _status(v) is False
+        if bad and first is None:
+            first = (i, f"{g.expr(i)} = {v} at the point")
+        if i == out:
+            return first if bad else None
     return None
 
 

@@ -371,9 +371,20 @@ def by_kinks(st: State) -> None:
             st.notes[side].append("pieces between kinks: not proven")
 
 
+def _warm(g: "Graph") -> None:
+    """Generate the numeric code in this process, so forked searches inherit it."""
+    try:
+        g.function("math")
+        g.hvp_graph().function("numpy")
+    except Exception:  # code generation problems surface in the search itself
+        pass
+
+
 def by_witness(st: State, samples: int, fraction: float) -> None:
+    _warm(st.g)
     for side in st.open_sides():
-        deadline = time.monotonic() + st.budget(fraction)
+        # The search stops itself a little before the child is killed, keeping what it has.
+        deadline = time.monotonic() + 0.8 * st.budget(fraction)
         w = budgeted(st, "witness search", search, st.g, st.dom, side == "convex",
                       st.hessian if st.smooth else None, samples=samples, deadline=deadline,
                       smooth=st.smooth, fraction=fraction, sides=(side,))

@@ -178,3 +178,14 @@ def test_kinks_have_no_global_or_box_constants():
         assert c.L is None and c.kappa is None and "kinks" in c.explanation
     away = calcopt.conditioning(g, at=[1])
     assert away.L == 2 and "kinks" in away.explanation
+
+
+def test_quadratic_beyond_the_budget_falls_back_to_numeric():
+    n = 12
+    v = sp.symbols(f"v0:{n}")
+    f = sum((i + 1) * v[i] ** 2 for i in range(n)) + sum(v[i] * v[i + 1] for i in range(n - 1)) / 3
+    g = calcopt.compile(f)
+    c = calcopt.conditioning(g, timeout=1e-4)
+    num = np.linalg.eigvalsh(g.hess(np.zeros(n)))
+    assert not c.exact and "numeric" in c.explanation
+    assert np.isclose(c.L, num[-1]) and np.isclose(c.mu, num[0])

@@ -286,3 +286,10 @@ def test_bad_timeouts(kwargs):
             call(calcopt.compile(ROSEN), **kwargs)
     with pytest.raises(calcopt.OptionError, match="starts"):
         calcopt.argmin(calcopt.compile(ROSEN), starts=0)
+
+
+def test_infimum_at_an_open_end_is_flagged():
+    p = sp.Symbol("p", positive=True)
+    assert len(calcopt.stationary_points(calcopt.compile((p + 1) ** 2))) == 0  # p = -1 is outside
+    a = calcopt.argmin(calcopt.compile((p + 1) ** 2))
+    assert not a.exact and a.unique is None and "open end" in a.how and 0 < a.x[0] < 1e-6

@@ -331,6 +331,14 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMi
     method = f"Powell, derivative-free: f has kinks ({', '.join(kinks)})" if kinks else \
         ("L-BFGS-B" if bounded else "trust-exact")
     how = f"numeric local minimiser from {starts} starts ({method}; {why})"
+    at_open_end = [str(v) for v, xv, iv in zip(dom.wrt, best.x, dom.intervals)
+                   if (iv.left_open and iv.inf.is_finite and xv <= float(iv.inf) + 1e-7 * (
+                       1 + abs(float(iv.inf)))) or (iv.right_open and iv.sup.is_finite and
+                                                    xv >= float(iv.sup) - 1e-7 * (
+                                                        1 + abs(float(iv.sup))))]
+    if at_open_end:
+        how += (f"; it sits at the open end of the domain in {', '.join(at_open_end)}: the "
+                "infimum is probably approached there and not attained")
     return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
 
 
@@ -369,6 +377,7 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
     if cv is not None and cv.is_convex:
         found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "
                          "minimiser is global up to the numeric tolerance")
-        return ArgMin(found.x, found.value, False, found.how, True if cv.strictly else None)
+        unique = True if cv.strictly and "open end" not in found.how else None
+        return ArgMin(found.x, found.value, False, found.how, unique)
     return _numeric(g, dom, starts, seed, f"not proven global: no exact proof; stationary "
                     f"points: {sps_note}")

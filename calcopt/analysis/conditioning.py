@@ -289,8 +289,8 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     """Smoothness ``L``, strong convexity ``mu`` and condition number ``kappa`` of ``g``.
 
     See the module docstring for the three scopes.  ``timeout`` bounds the exact eigenvalue
-    computation (beyond it, ``at=`` falls back to numeric eigenvalues; a quadratic returns
-    ``None`` values with the reason).
+    computation (beyond it, the eigenvalues are computed numerically, ``exact=False``, and the
+    explanation says so).
 
     Raises :class:`calcopt.OptionError` for both ``at`` and ``box``,
     :class:`calcopt.PointError` for a malformed point, :class:`calcopt.DomainError` for a point

@@ -109,6 +109,25 @@ def test_random_quadratics_against_sympy(entries, shift):
         assert r.strictly and sp.simplify(r.strong_modulus - min(H.eigenvals())) == 0
 
 
+def _nonneg_quadratic(a, b, c) -> bool:
+    """a t^2 + b t + c >= 0 for all real t."""
+    return (a > 0 and b * b - 4 * a * c <= 0) or (a == 0 and b == 0 and c >= 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(-4, 4), min_size=5, max_size=5))
+def test_random_quartics_never_wrong(coeffs):
+    """p convex on R <=> p'' (a quadratic) >= 0 everywhere, decided by its discriminant."""
+    x = sp.Symbol("x")
+    p = sum(c * x**k for k, c in enumerate(coeffs))
+    q = sp.Poly(sp.diff(p, x, 2), x)
+    c2, c1, c0 = [q.coeff_monomial(x**k) for k in (2, 1, 0)]
+    r = calcopt.convexity(calcopt.compile(p, wrt=[x]), timeout=TIMEOUT)
+    assert r.is_convex in (_nonneg_quadratic(c2, c1, c0), None)
+    assert r.is_concave in (_nonneg_quadratic(-c2, -c1, -c0), None)
+    assert None not in (r.is_convex, r.is_concave), r.reason   # all of these get decided
+
+
 def test_domain_changes_the_verdict():
     x = sp.Symbol("x")
     g = calcopt.compile(x**3)

@@ -171,13 +171,64 @@ def _simple_direction(H: sp.Matrix, Hf: np.ndarray, which: int) -> tuple | None:
 
 def _nonnegative(m: sp.Expr, strict: bool) -> bool:
     """Is the expression proven >= 0 (> 0 when ``strict``) by SymPy's assumptions, trying
-    cheaper forms first?"""
+    cheaper forms first, then (one variable, rational function) by its real roots?"""
     for form in (lambda e: e, sp.cancel, sp.factor, sp.simplify):
         e = form(m)
         verdict = e.is_positive if strict else e.is_nonnegative
         if verdict:
             return True
-    return False
+    return univariate_sign_ok(m, strict)
+
+
+def univariate_sign_ok(e: sp.Expr, strict: bool = False) -> bool:
+    """A rational function with rational coefficients of one assumed Dummy (real, positive or
+    nonnegative) proven >= 0 (> 0) on the Dummy's whole range: the real roots of numerator and
+    denominator cut the range into pieces of constant sign; each piece is signed exactly at a
+    rational point, each root of the numerator is a zero, and no root of the denominator may
+    lie in the range.
+
+    >>> t = sp.Dummy("t", real=True)
+    >>> univariate_sign_ok(12*t**2 + 6*t + 2), univariate_sign_ok(t**2 - 1)
+    (True, False)
+    """
+    free = e.free_symbols
+    if len(free) != 1:
+        return False
+    (t,) = free
+    if not e.is_rational_function(t):
+        return False
+    num, den = sp.fraction(sp.cancel(sp.together(e)))
+    try:
+        pn, pd = sp.Poly(num, t, domain="QQ"), sp.Poly(den, t, domain="QQ")
+    except (sp.PolynomialError, sp.CoercionFailed):
+        return False
+    lo = 0 if (t.is_nonnegative or t.is_positive) else None
+    inside = (lambda r: r > 0) if t.is_positive else (lambda r: r >= 0) if lo == 0 \
+        else (lambda r: True)
+    if any(inside(r) for r in sp.real_roots(pd)):
+        return False
+    zeros = sorted({r for r in sp.real_roots(pn) if inside(r)}, key=lambda r: float(r))
+    if zeros and strict:
+        return False
+    # One exact rational test point strictly inside each piece between consecutive zeros.
+    ends = ([sp.Integer(lo) if lo is not None else -sp.oo]
+            + [z for z in zeros if lo is None or z > lo] + [sp.oo])
+    tests = [sp.Integer(0)] if lo is not None and not t.is_positive else []
+    for a, b in zip(ends, ends[1:]):
+        if a == -sp.oo:
+            q = sp.floor(b) - 1 if b != sp.oo else sp.Integer(0)
+        elif b == sp.oo:
+            q = sp.floor(a) + 1
+        else:
+            q = sp.Rational(str(round(float((a + b) / 2), 12)))
+        if not (a < q < b):  # two zeros too close for a float midpoint: give up
+            return False
+        tests.append(q)
+    for q in tests:
+        v = pn.eval(q) / pd.eval(q)
+        if v < 0 or (strict and v == 0):
+            return False
+    return True
 
 
 def blocks(H: sp.Matrix) -> list[list[int]]:

@@ -189,3 +189,11 @@ def test_quadratic_beyond_the_budget_falls_back_to_numeric():
     num = np.linalg.eigvalsh(g.hess(np.zeros(n)))
     assert not c.exact and "numeric" in c.explanation
     assert np.isclose(c.L, num[-1]) and np.isclose(c.mu, num[0])
+
+
+@pytest.mark.skipif(not HAS_BOUNDS, reason="intervals.eigenvalue_bounds not available yet")
+def test_global_bounds_for_a_non_quadratic():
+    c = calcopt.conditioning(calcopt.compile(x**2 + sp.sin(x) + y**2))  # Hessian diag(2 - sin x, 2)
+    assert (c.scope, c.exact) == ("global", False)
+    assert 0 < c.mu <= 1 and c.L >= 3 and c.kappa == c.L / c.mu
+    assert "(~ " in repr(calcopt.conditioning(calcopt.compile(2 * x**2 + x * y + y**2)))

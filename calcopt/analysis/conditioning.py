@@ -65,8 +65,15 @@ class Conditioning:
 
     def __repr__(self) -> str:
         return (f"Conditioning(scope={self.scope!r}, exact={self.exact})\n"
-                f"      L: {self.L}\n     mu: {self.mu}\n  kappa: {self.kappa}\n"
-                f"    why: {self.explanation}")
+                f"      L: {_show(self.L)}\n     mu: {_show(self.mu)}\n"
+                f"  kappa: {_show(self.kappa)}\n    why: {self.explanation}")
+
+
+def _show(v: Any) -> str:
+    """A value with its decimal approximation when the exact form is not an integer."""
+    if isinstance(v, sp.Expr) and v.is_number and not v.is_Integer:
+        return f"{v}  (~ {float(v):.6g})"
+    return str(v)
 
 
 # --- exact real algebra shared with ``stationary`` ------------------------------------------

@@ -85,6 +85,7 @@ def test_himmelblau_on_a_quadrant_keeps_only_points_inside():
 def test_budget_exceeded_gives_unknown_not_a_hang():
     res = calcopt.stationary_points(calcopt.compile(HIMMELBLAU), timeout=1e-4)
     assert not res.complete and len(res) == 0 and "budget" in res.explanation
+    assert res.infinite is None
 
 
 def test_degenerate_x4_and_its_global_minimum():
@@ -187,7 +188,10 @@ def test_transcendental_one_variable():
     assert [(p.x, p.kind) for p in on_box] == [((0,), "maximum"), ((sp.pi,), "minimum"),
                                                ((2 * sp.pi,), "maximum"), ((3 * sp.pi,), "minimum")]
     everywhere = calcopt.stationary_points(g)
-    assert not everywhere.complete and "ImageSet" in everywhere.explanation
+    assert not everywhere.complete and everywhere.infinite is True
+    assert "ImageSet" in everywhere.explanation
+    unknown = calcopt.stationary_points(calcopt.compile(x**2 + sp.sin(x)))   # ConditionSet
+    assert not unknown.complete and unknown.infinite is None
     assert calcopt.stationary_points(calcopt.compile(sp.exp(x))).complete
 
 

@@ -70,12 +70,13 @@ class StationaryPoint:
 @dataclass(frozen=True)
 class StationaryPoints:
     """Result of :func:`stationary_points`: ``points`` (iterate over the result directly),
-    ``complete`` (proven to be every stationary point in the domain), ``infinite`` (the set
-    is infinite: a family, or periodic solutions) and ``explanation``."""
+    ``complete`` (proven to be every stationary point in the domain), ``infinite`` (``True``:
+    the set is infinite, a family or periodic solutions; ``False``: proven finite; ``None``:
+    not known) and ``explanation``."""
 
     points: tuple[StationaryPoint, ...]
     complete: bool
-    infinite: bool
+    infinite: bool | None
     explanation: str
 
     def __iter__(self):
@@ -179,13 +180,18 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
         if found == sp.S.EmptySet:
             return _finish([], 0, True, False, "solveset: grad f = 0 has no solution")
         if not isinstance(found, sp.FiniteSet):
-            return _finish([], 0, False, found.is_finite_set is False,
+            parts = found.args if isinstance(found, sp.Union) else (found,)
+            periodic = all(isinstance(s, sp.ImageSet) and s.base_set == sp.S.Integers
+                           for s in parts)
+            infinite = True if periodic or found.is_finite_set is False else None
+            return _finish([], 0, False, infinite,
                            f"solveset gives {found}, not a finite list of points")
         sols, complete, how = [{wrt[0]: v} for v in found], True, "solveset (complete)"
     else:
         sols = sp.solve(list(grad), list(wrt), dict=True)
         complete, how = False, "sympy.solve (not proven complete for non-polynomial systems)"
-    points, dropped, infinite = [], 0, False
+    points, dropped = [], 0
+    infinite: bool | None = False if complete else None
     for sol in sols:
         coords = tuple(sol.get(v, v) for v in wrt)
         free = tuple(v for v in wrt if any(sp.sympify(c).has(v) for c in coords))
@@ -248,7 +254,7 @@ def stationary_points(g: "Graph", domain: Mapping | None = None,
     try:
         return call_with_budget(_analyse, f, grad, H, dom, nonsmooth_ops(g), timeout=timeout)
     except BudgetExceeded as err:
-        return StationaryPoints((), False, False, f"unknown: SymPy's solver {err}")
+        return StationaryPoints((), False, None, f"unknown: SymPy's solver {err}")
     except (NotImplementedError, ValueError, TypeError) as err:
-        return StationaryPoints((), False, False, f"unknown: SymPy could not solve grad f = 0 "
+        return StationaryPoints((), False, None, f"unknown: SymPy could not solve grad f = 0 "
                                 f"({type(err).__name__}: {err})")

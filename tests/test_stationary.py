@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 import calcopt
+from calcopt.analysis.boxmin import box_minimum
 from calcopt.analysis.minimize import coercive, unbounded_direction
 from calcopt.analysis.realsolve import real_solutions
 
@@ -208,8 +209,19 @@ def test_argmin_on_a_box():
     g = calcopt.compile((x - 3) ** 2 + y**2)
     inside = calcopt.argmin(g, {x: (0, 5)})
     assert inside.exact and inside.x == (3, 0)
-    boundary = calcopt.argmin(g, {x: (0, 1)})
+    boundary = calcopt.argmin(g, {x: (0, 1)})          # y unbounded: numeric
     assert not boundary.exact and np.allclose(boundary.x, [1, 0]) and np.isclose(boundary.value, 4)
+    box = calcopt.argmin(g, {x: (0, 1), y: (-1, 1)})   # compact: every face searched, exact
+    assert (box.x, box.value, box.exact, box.unique) == ((1, 0), 4, True, True)
+
+
+def test_polynomial_on_a_box_exact_with_ties_and_cross_check():
+    g = calcopt.compile(x**3 - 3 * x + y**2 * x)        # unbounded below on R^2
+    a = calcopt.argmin(g, {x: (-2, 2), y: (-1, 1)})
+    grid = np.linspace(-2, 2, 201)[:, None], np.linspace(-1, 1, 101)[None, :]
+    brute = (grid[0] ** 3 - 3 * grid[0] + grid[1] ** 2 * grid[0]).min()
+    assert a.exact and "faces" in a.how and np.isclose(float(a.value), brute)
+    assert a.value == -4 and a.unique is False and a.x in [(-2, -1), (-2, 1)]  # two corners
 
 
 @pytest.mark.parametrize("call", [calcopt.stationary_points, calcopt.argmin])
@@ -259,7 +271,7 @@ def test_three_variables():
     check_points(g, res)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(st.lists(st.integers(-3, 3), min_size=7, max_size=7))
 def test_random_polynomials_exact_points_check_out(c):
     """Random quartics: every exact point has grad ~ 0 and the right numeric classification;
@@ -297,3 +309,19 @@ def test_infimum_at_an_open_end_is_flagged():
     assert len(calcopt.stationary_points(calcopt.compile((p + 1) ** 2))) == 0  # p = -1 is outside
     a = calcopt.argmin(calcopt.compile((p + 1) ** 2))
     assert not a.exact and a.unique is None and "open end" in a.how and 0 < a.x[0] < 1e-6
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=6, max_size=6))
+def test_box_minimum_matches_a_fine_grid(c):
+    """The exact box minimum is attained (its value is f at its points) and no grid point of
+    the box is lower."""
+    f = c[0] * x**3 + c[1] * y**3 + c[2] * x * y + c[3] * x**2 + c[4] * y**2 + c[5] * x
+    best = box_minimum(f, (x, y), (sp.Interval(-1, 2), sp.Interval(-2, 1)))
+    if best is None:   # a face with infinitely many critical points: allowed to give up
+        return
+    fn = sp.lambdify((x, y), f)
+    for p in best.points:
+        assert sp.simplify(f.subs(dict(zip((x, y), p))) - best.value) == 0
+    X, Y = np.meshgrid(np.linspace(-1, 2, 301), np.linspace(-2, 1, 301))
+    assert np.min(fn(X, Y)) >= float(best.value) - 1e-9

@@ -10,13 +10,16 @@ Proofs tried, in order (each needs the exact stationary points of
    monomial, by weighted AM-GM), so a minimum exists and is a stationary point; with the
    complete list of stationary points, the least value wins.  A polynomial whose top-degree
    part is negative along some direction is unbounded below.
-3. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
+3. **polynomial on a compact box** (at most 4 variables): the least value among the critical
+   points of every face (:mod:`~calcopt.analysis.boxmin`); also for quadratics.
+4. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
    squares, ...) for a stationary point ``x*``.
-4. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
+5. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
 
-Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's generated ``g.grad``
-and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds), labelled
-``exact=False`` and "numeric local minimiser".
+Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
+conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
+generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;
+derivative-free Powell with kinks), labelled ``exact=False`` and "numeric local minimiser".
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
@@ -35,6 +38,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
+from .boxmin import box_minimum, is_compact_box
 from .budget import BudgetExceeded, call_with_budget
 from ..errors import OptionError
 from .conditioning import check_timeout, exact_sign, inertia, require_no_params
@@ -230,13 +234,28 @@ def _lower_bound_proof(f: sp.Expr, dom: Domain, sps, timeout: float) -> ArgMin |
                   "(SymPy's sign rules), with equality at the stationary point x", unique)
 
 
+def _box_proof(f: sp.Expr, dom: Domain, timeout: float) -> ArgMin | None:
+    """A polynomial on a compact box (at most 4 variables: 3^n faces): every face searched."""
+    if len(dom.wrt) > 4 or not is_compact_box(dom.intervals):
+        return None
+    try:
+        best = call_with_budget(box_minimum, f, dom.wrt, dom.intervals, timeout=timeout)
+    except BudgetExceeded:
+        return None
+    if best is None:
+        return None
+    return ArgMin(best.points[0], best.value, True, "polynomial on a compact box: least value "
+                  f"among the critical points of all {best.faces} faces", len(best.points) == 1)
+
+
 def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
     if nonsmooth_ops(g):
         return None  # gradients at kinks are conventions: no stationarity-based proof
     f, H = g.to_sympy(), g.hessian()
     if not H.free_symbols & set(dom.wrt):
-        return _quadratic_proof(H, dom, sps, timeout)
-    proven = _polynomial_proof(f, dom, sps) or _lower_bound_proof(f, dom, sps, timeout)
+        return _quadratic_proof(H, dom, sps, timeout) or _box_proof(f, dom, timeout)
+    proven = _polynomial_proof(f, dom, sps) or _box_proof(f, dom, timeout) or \
+        _lower_bound_proof(f, dom, sps, timeout)
     if proven is not None:
         return proven
     isolated = [p for p in sps if not p.free]

@@ -64,8 +64,10 @@ class ArgMin:
     unique: bool | None = None
 
     def __repr__(self) -> str:
-        return (f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, "
-                f"unique={self.unique})\n  how: {self.how}")
+        text = f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, unique={self.unique})"
+        if self.exact and self.x and not all(sp.sympify(v).is_Rational for v in self.x):
+            text += "  ~ x=(" + ", ".join(f"{float(v):.6g}" for v in self.x) + ")"
+        return f"{text}\n  how: {self.how}"
 
 
 def coercive(f: sp.Expr, wrt) -> bool:

@@ -64,7 +64,12 @@ class StationaryPoint:
 
     def __repr__(self) -> str:
         fam = f", free={self.free}" if self.free else ""
-        return f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
+        text = f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
+        exact = [sp.sympify(v) for v in (*self.x, self.value)]
+        if not self.free and not all(v.is_Rational for v in exact):
+            approx = ", ".join(f"{float(v):.6g}" for v in exact[:-1])
+            text += f"  ~ x=({approx}), value={float(exact[-1]):.6g}"
+        return text
 
 
 @dataclass(frozen=True)

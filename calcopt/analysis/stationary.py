@@ -20,8 +20,8 @@ second-order test cannot decide), or ``None`` when a sign cannot be decided.
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
->>> sp_ = calcopt.stationary_points(calcopt.compile(x**2 - y**2))
->>> sp_.complete, [(p.x, p.kind) for p in sp_]
+>>> crit = calcopt.stationary_points(calcopt.compile(x**2 - y**2))
+>>> crit.complete, [(p.x, p.kind) for p in crit]
 (True, [((0, 0), 'saddle')])
 """
 

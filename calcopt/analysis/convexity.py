@@ -43,6 +43,7 @@ from .domain import Domain, resolve_domain
 from .proofs import (SIDES, by_composition, by_constant_hessian, by_intervals, by_kinks,
                      by_minors, by_witness, budgeted, check_defined, compute_hessian,
                      State)
+from .intervals import enclosures
 from .psd import blocks, nonsmooth_ops
 from .witness import Witness
 
@@ -134,12 +135,14 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
                                 f"{[p.name for p in g.params]} are parameters: substitute "
                                 "their values (or make them variables) first")
     st = State(g, dom, time.monotonic() + float(timeout))
+    st.enclosures = enclosures(g, dom)
     check_defined(st)
-    st.smooth = not nonsmooth_ops(g)
-    if not st.smooth:
+    kinks = nonsmooth_ops(g, st.enclosures)
+    st.smooth = not kinks
+    if kinks:
         for s in SIDES:
-            st.notes[s].append(f"Hessian tests skipped: {', '.join(nonsmooth_ops(g))} "
-                               "has kinks")
+            st.notes[s].append(f"Hessian tests skipped: {', '.join(kinks)} may have kinks "
+                               "on the domain")
     by_composition(st)
     if st.smooth:
         st.hessian = budgeted(st, "exact Hessian", compute_hessian, g, fraction=0.3)

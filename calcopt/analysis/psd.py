@@ -6,14 +6,18 @@ differentiable, so :func:`nonsmooth_ops` says which operations of a graph have k
 (``abs``, ``max``, ``Piecewise``, ...).  It is derived from SymPy, not from a list of names:
 an operation is smooth when SymPy's first and second derivatives of it on real arguments
 contain no ``sign``, ``Heaviside``, ``DiracDelta``, ``Piecewise``, ``Abs``, ``Max``/``Min``
-or unevaluated derivative.  (A primitive-table field ``smooth`` overrides the probe.)
+or unevaluated derivative.  An operation with kinks still counts as smooth on a domain where
+its primitive-table field ``smooth`` (a predicate on the interval enclosures of its arguments)
+says that the arguments stay away from the kinks there (``abs`` of a positive quantity).
 
 Examples
 --------
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
->>> nonsmooth_ops(calcopt.compile(abs(x) + sp.exp(y)))
-['abs']
+>>> from calcopt.analysis.intervals import enclosures
+>>> g = calcopt.compile(abs(x) + sp.exp(y))
+>>> nonsmooth_ops(g), nonsmooth_ops(g, enclosures(g, {x: (1, 2)}))
+(['abs'], [])
 >>> r = constant_hessian_facts(sp.Matrix([[4, 1], [1, 2]]))
 >>> r.lambda_min, r.lambda_max
 (3 - sqrt(2), sqrt(2) + 3)
@@ -24,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import sympy as sp
@@ -42,11 +46,9 @@ _KINKS = (sp.sign, sp.Heaviside, sp.DiracDelta, sp.Piecewise, sp.Abs, sp.Max, sp
 
 @lru_cache(maxsize=None)
 def is_smooth_op(name: str) -> bool:
-    """Is the primitive twice continuously differentiable on the interior of its domain?"""
+    """Is the primitive twice continuously differentiable on the interior of its domain,
+    everywhere (the SymPy probe of the module docstring)?"""
     prim = BY_NAME[name]
-    field = getattr(prim, "smooth", None)
-    if field is not None:
-        return bool(field)
     if prim.arity == 0:
         return True
     args = sp.symbols(f"a0:{prim.arity or 3}", real=True)
@@ -75,10 +77,23 @@ def is_total_op(name: str) -> bool:
     return True
 
 
-def nonsmooth_ops(g: "Graph") -> list[str]:
-    """Sorted names of the operations of ``g`` that are not smooth (see the module doc)."""
-    return sorted({g.op(i) for i in range(len(g)) if g.kind(i) == "operation"
-                   and not is_smooth_op(g.op(i))})
+def nonsmooth_ops(g: "Graph", enclosures: Sequence | None = None) -> list[str]:
+    """Sorted names of the operations of ``g`` that may have a kink or jump on the domain:
+    not smooth everywhere (:func:`is_smooth_op`) and, given the node ``enclosures`` over the
+    domain (:func:`calcopt.analysis.intervals.enclosures`), not kink-free there by the
+    primitive's ``smooth`` field."""
+    bad = set()
+    for i in range(len(g)):
+        if g.kind(i) != "operation" or is_smooth_op(g.op(i)):
+            continue
+        if enclosures is not None:
+            args = g.args(i)
+            a = [enclosures[j].interval for j in args]
+            c = [g.leaf_value(j) if g.kind(j) == "constant" else None for j in args]
+            if BY_NAME[g.op(i)].smooth(a, c):
+                continue
+        bad.add(g.op(i))
+    return sorted(bad)
 
 
 @dataclass(frozen=True)

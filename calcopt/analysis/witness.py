@@ -188,7 +188,10 @@ def search(g: "Graph", dom: Domain, convex: bool, hessian: sp.Matrix | None = No
         if not np.any(v):
             continue
         for digits in (1, 2, 3, 6, 10):
-            a, b = _rational_pair(x, v, digits)
+            for shrink in range(6):  # rounding may push a or b out of the domain
+                a, b = _rational_pair(x, v / 2**shrink, digits)
+                if dom.contains(a) and dom.contains(b):
+                    break
             w = verify(g, dom, a, b, convex, hessian if smooth else None)
             if w is not None:
                 return w

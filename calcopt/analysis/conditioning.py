@@ -174,7 +174,16 @@ def exact_eigenvalues(H: sp.Matrix) -> list[sp.Expr]:
     for ev, mult in H.eigenvals().items():
         ev = ev if ev.is_real else sp.re(sp.expand_complex(ev))
         values += [ev] * mult
-    return sorted(values, key=lambda v: sp.re(v.evalf(60)))
+    values.sort(key=lambda v: sp.re(v.evalf(60)))
+    # the extremes must be certified, not just approximately sorted
+    if any(exact_sign(v - values[0]) not in (0, 1) or exact_sign(values[-1] - v) not in (0, 1)
+           for v in values):
+        raise UndecidedOrder("the order of the eigenvalues could not be certified")
+    return values
+
+
+class UndecidedOrder(ArithmeticError):
+    """Exact eigenvalues whose extreme ones cannot be told apart exactly."""
 
 
 # --- the analysis ----------------------------------------------------------------------------
@@ -261,7 +270,7 @@ def _at_point(g: "Graph", at: Any, timeout: float) -> Conditioning:
         try:
             eig = call_with_budget(exact_eigenvalues, H, timeout=timeout)
             return _finish(eig[-1], eig[0], True, "point", where)
-        except BudgetExceeded as err:
+        except (BudgetExceeded, UndecidedOrder) as err:
             note = f" (exact eigenvalues: {err}; numeric values instead)"
     else:
         note = ""
@@ -339,7 +348,7 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     if not H.free_symbols & set(g.wrt):
         try:
             eig = call_with_budget(exact_eigenvalues, H, timeout=timeout)
-        except BudgetExceeded as err:
+        except (BudgetExceeded, UndecidedOrder) as err:
             eig = np.linalg.eigvalsh(np.array(H.evalf(), dtype=float))
             return _finish(float(eig[-1]), float(eig[0]), False, "global",
                            f"everywhere (f is quadratic; exact eigenvalues: {err}, so these are "

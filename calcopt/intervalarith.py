@@ -16,11 +16,13 @@ each takes argument intervals and returns an interval containing every value the
 takes on the box *where it is defined* (whether it may be undefined is a separate field).
 The measurements behind the choice of ``arb`` are in :mod:`calcopt.analysis.intervals`.
 
->>> x = Interval(0.0, math.inf)
+>>> x = Interval(0.0, math.inf, False, True)     # [0, oo)
 >>> exp(x), log(x), sin(Interval(1.0, 3.0))
-(Interval(lo=1.0, hi=inf), Interval(lo=-inf, hi=inf), Interval(lo=0.14112000805986716, hi=1.0))
+(Interval[1.0, inf), Interval(-inf, inf), Interval[0.14112000805986716, 1.0])
+>>> exp(Interval(-math.inf, 0.0))                 # exp > 0: the endpoint 0 is open
+Interval(0.0, 1.0]
 >>> mul(Interval(-1.0, 2.0), Interval(3.0, math.inf))
-Interval(lo=-inf, hi=inf)
+Interval[-inf, inf]
 """
 
 from __future__ import annotations
@@ -37,10 +39,33 @@ _MAXF = 1.7976931348623157e308
 
 
 class Interval(NamedTuple):
-    """A closed interval of the extended reals that encloses real values (``lo <= hi``)."""
+    """An interval of the extended reals that encloses real values (``lo <= hi``).
+
+    ``lo_open``/``hi_open``: the endpoint is known not to be a value (``(0, oo)``, or
+    ``exp`` of anything); ``False`` is always sound.  Only strict signs use them."""
 
     lo: float
     hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __repr__(self) -> str:
+        return (f"Interval{'(' if self.lo_open else '['}{self.lo!r}, {self.hi!r}"
+                f"{')' if self.hi_open else ']'}")
+
+
+def positive(x: Interval) -> bool:
+    """Every value is > 0."""
+    return x.lo > 0 or (x.lo == 0 and x.lo_open)
+
+
+def negative(x: Interval) -> bool:
+    """Every value is < 0."""
+    return x.hi < 0 or (x.hi == 0 and x.hi_open)
+
+
+def may_be_zero(x: Interval) -> bool:
+    return not positive(x) and not negative(x) and x.lo <= 0 <= x.hi
 
 
 WHOLE = Interval(-INF, INF)
@@ -107,13 +132,17 @@ def from_number(c: sp.Expr) -> Interval:
 
 
 def hull(*xs: Interval) -> Interval:
-    return Interval(min(x.lo for x in xs), max(x.hi for x in xs))
+    lo, hi = min(x.lo for x in xs), max(x.hi for x in xs)
+    return Interval(lo, hi, all(x.lo_open for x in xs if x.lo == lo),
+                    all(x.hi_open for x in xs if x.hi == hi))
 
 
 def clip(x: Interval, lo: float, hi: float) -> Interval | None:
     """The part of ``x`` in ``[lo, hi]``, or ``None`` when it is empty."""
     a, b = max(x.lo, lo), min(x.hi, hi)
-    return Interval(a, b) if a <= b else None
+    if a > b:
+        return None
+    return Interval(a, b, x.lo_open and a == x.lo, x.hi_open and b == x.hi)
 
 
 # --- arithmetic -------------------------------------------------------------------------------
@@ -135,11 +164,11 @@ def add(*xs: Interval) -> Interval:
         for x in xs:
             s += x.hi
         hi = up(s)
-    return Interval(lo, hi)
+    return Interval(lo, hi, any(x.lo_open for x in xs), any(x.hi_open for x in xs))
 
 
 def neg(x: Interval) -> Interval:
-    return Interval(-x.hi, -x.lo)
+    return Interval(-x.hi, -x.lo, x.hi_open, x.lo_open)
 
 
 def _times(a: float, b: float) -> tuple[float, float]:
@@ -155,7 +184,10 @@ def _times(a: float, b: float) -> tuple[float, float]:
 
 def mul2(x: Interval, y: Interval) -> Interval:
     prods = [_times(a, b) for a in (x.lo, x.hi) for b in (y.lo, y.hi)]
-    return Interval(min(p[0] for p in prods), max(p[1] for p in prods))
+    lo, hi = min(p[0] for p in prods), max(p[1] for p in prods)
+    above = (positive(x) and positive(y)) or (negative(x) and negative(y))
+    below = (positive(x) and negative(y)) or (negative(x) and positive(y))
+    return Interval(lo, hi, lo == 0 and above, hi == 0 and below)
 
 
 def mul(*xs: Interval) -> Interval:
@@ -172,17 +204,25 @@ def mul(*xs: Interval) -> Interval:
 def monotone(fn: Callable[[arb], arb], x: Interval, increasing: bool,
              at_lo_inf: arb | float, at_hi_inf: arb | float,
              rng: tuple[float, float] = (-INF, INF)) -> Interval:
-    """``fn`` monotone on ``x``: evaluated at the endpoints (limits at infinite ones), clipped
-    to the function's range ``rng`` (which must be rigorous)."""
+    """``fn`` strictly monotone on ``x``: evaluated at the endpoints (limits at infinite ones),
+    clipped to the function's open range ``rng`` (rigorous bounds it never attains)."""
     a = at_lo_inf if x.lo == -INF else fn(arb(x.lo))
     b = at_hi_inf if x.hi == INF else fn(arb(x.hi))
+    a_open, b_open = x.lo_open or x.lo == -INF, x.hi_open or x.hi == INF
     if not increasing:
-        a, b = b, a
-    lo, hi = max(down(a), rng[0]), min(up(b), rng[1])
-    return Interval(lo, hi) if lo <= hi else Interval(rng[0], rng[1])
+        a, b, a_open, b_open = b, a, b_open, a_open
+    lo, hi = down(a), up(b)
+    if lo <= rng[0]:
+        lo, a_open = rng[0], True
+    if hi >= rng[1]:
+        hi, b_open = rng[1], True
+    return Interval(lo, hi, a_open, b_open) if lo <= hi else Interval(rng[0], rng[1])
 
 
 _PI = arb.pi()
+# Closed ranges widened by one ulp, so that clipping to them never claims an open endpoint.
+_HALF_PI = (math.nextafter(down(-_PI / 2), -INF), math.nextafter(up(_PI / 2), INF))
+_ACOS = (math.nextafter(0.0, -INF), math.nextafter(up(_PI), INF))
 
 
 def exp(x: Interval) -> Interval:
@@ -193,8 +233,9 @@ def log(x: Interval) -> Interval:
     """log where defined (x > 0); the whole line when nowhere defined."""
     if x.hi <= 0:
         return WHOLE
-    lo = -INF if x.lo <= 0 else down(arb(x.lo).log())
-    return Interval(lo, INF if x.hi == INF else up(arb(x.hi).log()))
+    if x.lo <= 0:
+        return Interval(-INF, INF if x.hi == INF else up(arb(x.hi).log()), True, x.hi_open)
+    return monotone(arb.log, x, True, -INF, INF)
 
 
 def sinh(x: Interval) -> Interval:
@@ -212,22 +253,21 @@ def atan(x: Interval) -> Interval:
 
 def asin(x: Interval) -> Interval:
     inside = clip(x, -1.0, 1.0)
-    return WHOLE if inside is None else monotone(arb.asin, inside, True, 0.0, 0.0)
+    return WHOLE if inside is None else monotone(arb.asin, inside, True, 0.0, 0.0, _HALF_PI)
 
 
 def acos(x: Interval) -> Interval:
     inside = clip(x, -1.0, 1.0)
-    return WHOLE if inside is None else monotone(arb.acos, inside, False, 0.0, 0.0)
+    return WHOLE if inside is None else monotone(arb.acos, inside, False, 0.0, 0.0, _ACOS)
 
 
 def _even(fn: Callable[[arb], arb], x: Interval, at_inf: float, minimum: float) -> Interval:
-    """An even function increasing on [0, oo) with ``fn(0) = minimum``."""
-    if x.lo >= 0:
-        return monotone(fn, x, True, at_inf, at_inf, (minimum, INF))
-    if x.hi <= 0:
-        return monotone(fn, x, False, at_inf, at_inf, (minimum, INF))
+    """An even function, strictly increasing on [0, oo), with ``fn(0) = minimum``."""
+    if x.lo >= 0 or x.hi <= 0:
+        r = monotone(fn, x, x.lo >= 0, at_inf, at_inf)
+        return Interval(max(r.lo, minimum), r.hi, r.lo_open, r.hi_open)
     m = max(-x.lo, x.hi)
-    return Interval(minimum, INF if m == INF else up(fn(arb(m))))
+    return Interval(minimum, INF if m == INF else up(fn(arb(m))), False, m == INF)
 
 
 def cosh(x: Interval) -> Interval:
@@ -274,26 +314,29 @@ def tan(x: Interval) -> Interval:
 # --- powers -----------------------------------------------------------------------------------
 
 
-def _positive_power(a: float, b: float, e: arb, increasing: bool, at_zero: float) -> Interval:
-    """``y**e`` for ``y`` in ``[a, b]``, ``0 <= a``; ``at_zero`` is the limit at 0+."""
-    def value(y: float, lower: bool) -> float:
+def _positive_power(x: Interval, e: arb, increasing: bool) -> Interval:
+    """``y**e`` for ``y`` in ``x`` (``0 <= x.lo``), ``y = 0`` excluded: the limit at 0+ is 0
+    for ``e > 0`` and ``oo`` for ``e < 0``; every value is > 0."""
+    def at(y: float) -> arb | float:
         if y == 0:
-            return at_zero
+            return 0.0 if increasing else INF
         if y == INF:
             return INF if increasing else 0.0
-        v = arb(y) ** e
-        return down(v) if lower else up(v)
+        return arb(y) ** e
 
-    if increasing:
-        return Interval(max(value(a, True), 0.0), value(b, False))
-    return Interval(max(value(b, True), 0.0), value(a, False))
+    a, b = at(x.lo), at(x.hi)
+    a_open, b_open = x.lo_open or x.lo == 0, x.hi_open or x.hi == INF
+    if not increasing:
+        a, b, a_open, b_open = b, a, b_open, a_open
+    lo = max(down(a), 0.0)
+    return Interval(lo, up(b), a_open or lo == 0.0, b_open)
 
 
 def integer_valued(e: Any) -> bool:
     """An exact integer, or a SymPy Float with an integer value (``x**2.0`` is defined for
     negative ``x``)."""
     return isinstance(e, sp.Integer) or (isinstance(e, sp.Float) and e.is_finite
-                                         and e == int(e))
+                                         and sp.Rational(e).is_Integer)
 
 
 class Exponent(NamedTuple):
@@ -322,14 +365,16 @@ def pow_const(x: Interval, e: sp.Expr) -> Interval:
     f = exponent(e)
     if f.sign == 0:
         return ONE
-    inc, at_zero = f.sign > 0, (0.0 if f.sign > 0 else INF)
+    inc = f.sign > 0
     parts = []
     if x.hi > 0:
-        parts.append(_positive_power(max(x.lo, 0.0), x.hi, f.ball, inc, at_zero))
-    if x.lo <= 0 <= x.hi and inc:
+        pos = Interval(max(x.lo, 0.0), x.hi, x.lo > 0 and x.lo_open, x.hi_open)
+        parts.append(_positive_power(pos, f.ball, inc))
+    if may_be_zero(x) and inc:
         parts.append(ZERO)
     if x.lo < 0 and f.integer:
-        p = _positive_power(max(-x.hi, 0.0), -x.lo, f.ball, inc, at_zero)
+        p = _positive_power(Interval(max(-x.hi, 0.0), -x.lo, x.hi < 0 and x.hi_open, x.lo_open),
+                            f.ball, inc)
         parts.append(p if f.even else neg(p))
     return hull(*parts) if parts else WHOLE
 
@@ -341,8 +386,8 @@ def pow_general(x: Interval, y: Interval) -> Interval:
         return WHOLE
     parts = []
     if x.hi > 0:
-        parts.append(exp(mul2(y, log(Interval(max(x.lo, 0.0), x.hi)))))
-    if x.lo == 0:
+        parts.append(exp(mul2(y, log(Interval(max(x.lo, 0.0), x.hi, x.lo_open, x.hi_open)))))
+    if x.lo == 0 and not x.lo_open:
         if y.hi > 0:
             parts.append(ZERO)
         if y.lo <= 0 <= y.hi:
@@ -354,13 +399,13 @@ def pow_general(x: Interval, y: Interval) -> Interval:
 
 
 def sign(x: Interval) -> Interval:
-    lo = -1.0 if x.lo < 0 else (0.0 if x.lo == 0 else 1.0)
-    hi = 1.0 if x.hi > 0 else (0.0 if x.hi == 0 else -1.0)
-    return Interval(lo, hi)
+    parts = [v for v, possible in ((Interval(-1.0, -1.0), x.lo < 0), (ZERO, may_be_zero(x)),
+                                   (ONE, x.hi > 0)) if possible]
+    return hull(*parts)
 
 
 def heaviside(x: Interval, h0: Interval) -> Interval:
-    parts = [v for v, possible in ((ZERO, x.lo < 0), (h0, x.lo <= 0 <= x.hi), (ONE, x.hi > 0))
+    parts = [v for v, possible in ((ZERO, x.lo < 0), (h0, may_be_zero(x)), (ONE, x.hi > 0))
              if possible]
     return hull(*parts)
 

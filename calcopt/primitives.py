@@ -114,6 +114,10 @@ class Primitive:
     smooth:
         ``(argument intervals, constants) -> bool``: twice continuously differentiable on the
         box (no kink, jump or infinite derivative there).  Default ``False``.
+    composite:
+        ``(view, node) -> (curvature, explanation) | None``: the curvature of compositions
+        with this outer operation that the plain composition rule rejects (log-sum-exp,
+        Euclidean norms, quadratic over linear); see :mod:`calcopt.shape_rules`.
     """
 
     name: str
@@ -136,6 +140,7 @@ class Primitive:
     monotonicity: Callable[[Sequence[ia.Interval], Consts], list] = sr.unknown_monotonicity
     curvature: Callable[[Sequence[ia.Interval], Consts], str | None] = sr.unknown_curvature
     smooth: Callable[[Sequence[ia.Interval], Consts], bool] = lambda a, c: False
+    composite: Callable[[Any, int], tuple[str, str] | None] = sr.no_composite
 
 
 # --- helpers for generated code ------------------------------------------------------------
@@ -334,7 +339,8 @@ def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the c
 
 
 def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4, *,
-              interval, curvature, monotonicity, undefined=sr.never, smooth=sr.always):
+              interval, curvature, monotonicity, undefined=sr.never, smooth=sr.always,
+              composite=sr.no_composite):
     """A one-argument function; ``interval`` maps one Interval to one Interval, ``curvature``
     and ``monotonicity`` are shape rules, or plain values that hold on every box."""
     if not callable(curvature):
@@ -346,7 +352,7 @@ def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=N
         to_sympy=sympy_cls, math=_call(math_fn), numpy=_call(np_fn),
         partials=_unary(rule), domain=domain, cost=cost,
         interval=lambda a, c: interval(a[0]), undefined=undefined,
-        monotonicity=monotonicity, curvature=curvature, smooth=smooth,
+        monotonicity=monotonicity, curvature=curvature, smooth=smooth, composite=composite,
     )
 
 
@@ -546,19 +552,20 @@ PRIMITIVES: tuple[Primitive, ...] = (
               monotonicity=sr.add_monotonicity, curvature=sr.affine, smooth=sr.always),
     Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True,
               interval=lambda a, c: ia.mul(*a), undefined=sr.never,
-              monotonicity=sr.mul_monotonicity, curvature=sr.mul_curvature, smooth=sr.always),
+              monotonicity=sr.mul_monotonicity, curvature=sr.mul_curvature, smooth=sr.always,
+              composite=sr.mul_composite),
     Primitive("pow", 2, "^", (sp.Pow,), sp.Pow, _emit_pow("math.sqrt", "math.pow"),
               _emit_pow("np.sqrt", "np.power"), _d_pow, cost=4,
               domain="base > 0 for non-integer exponents; base != 0 for negative exponents",
               interval=_pow_interval, undefined=sr.pow_undefined,
               monotonicity=sr.pow_monotonicity, curvature=sr.pow_curvature,
-              smooth=sr.pow_smooth),
+              smooth=sr.pow_smooth, composite=sr.pow_composite),
     _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n,
               interval=ia.exp, curvature="convex", monotonicity=sr.INC),
     _function("log", sp.log, "math.log", "np.log",
               lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0",
               interval=ia.log, curvature="concave", monotonicity=sr.INC,
-              undefined=sr.log_undefined, smooth=sr.log_smooth),
+              undefined=sr.log_undefined, smooth=sr.log_smooth, composite=sr.log_composite),
     _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a),
               interval=ia.sin, curvature=sr.sin_curvature, monotonicity=sr.sin_monotonicity),
     _function("cos", sp.cos, "math.cos", "np.cos", lambda b, n, a: b.neg(b.call("sin", a)),

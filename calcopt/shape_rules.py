@@ -91,9 +91,9 @@ def pow_undefined(args: Args, consts: Consts) -> bool:
     if e is not None and e.is_real:
         f = ia.exponent(e)
         if f.integer:
-            return f.sign < 0 and base.lo <= 0 <= base.hi
-        return base.lo < 0 or (f.sign < 0 and base.lo <= 0)
-    return base.lo < 0 or (base.lo <= 0 and expo.lo <= 0)
+            return f.sign < 0 and ia.may_be_zero(base)
+        return base.lo < 0 or (f.sign < 0 and not ia.positive(base))
+    return base.lo < 0 or (ia.may_be_zero(base) and expo.lo <= 0)
 
 
 def _const_exponent(base: Interval, e: sp.Expr) -> tuple[str | None, str | None]:
@@ -108,12 +108,12 @@ def _const_exponent(base: Interval, e: sp.Expr) -> tuple[str | None, str | None]
             return "convex", _by_sign(base, INC, DEC)
         if f.sign > 0:
             return _by_sign(base, "convex", "concave"), INC
-        if base.lo > 0:
+        if ia.positive(base):
             return "convex", DEC
-        if base.hi < 0:
+        if ia.negative(base):
             return ("convex", INC) if f.even else ("concave", DEC)
         return None, None
-    if base.lo < 0 or (f.sign < 0 and base.lo <= 0):
+    if base.lo < 0 or (f.sign < 0 and not ia.positive(base)):
         return None, None
     if f.above_one:
         return "convex", INC
@@ -135,7 +135,7 @@ def pow_monotonicity(args: Args, consts: Consts) -> list:
     b, e = consts
     if e is not None:
         return [_const_exponent(base, e)[1], FLAT]
-    if base.lo <= 0:
+    if not ia.positive(base):
         return [None, None]
     in_base = _by_sign(expo, INC, DEC)  # d/dx x**y = y x**(y-1)
     in_expo = INC if base.lo >= 1 else (DEC if base.hi <= 1 else None)  # x**y log x
@@ -189,7 +189,7 @@ def tan_monotonicity(args: Args, consts: Consts) -> list:
 
 
 def log_undefined(args: Args, consts: Consts) -> bool:
-    return args[0].lo <= 0
+    return not ia.positive(args[0])
 
 
 def unit_undefined(args: Args, consts: Consts) -> bool:
@@ -209,7 +209,7 @@ def abs_curvature(args: Args, consts: Consts) -> str:
 
 def step_curvature(args: Args, consts: Consts) -> str | None:
     """sign, heaviside: constant where the first argument keeps a strict sign."""
-    return "affine" if args[0].lo > 0 or args[0].hi < 0 else None
+    return "affine" if ia.positive(args[0]) or ia.negative(args[0]) else None
 
 
 def sign_monotonicity(args: Args, consts: Consts) -> list:
@@ -287,15 +287,15 @@ def pow_smooth(args: Args, consts: Consts) -> bool:
     base, expo = args
     e = consts[1]
     if e is None or not e.is_real:
-        return base.lo > 0
+        return ia.positive(base)
     f = ia.exponent(e)
     if f.integer:
-        return f.sign >= 0 or not base.lo <= 0 <= base.hi
-    return base.lo > 0 or (f.at_least_two and base.lo >= 0)
+        return f.sign >= 0 or not ia.may_be_zero(base)
+    return ia.positive(base) or (f.at_least_two and base.lo >= 0)
 
 
 def log_smooth(args: Args, consts: Consts) -> bool:
-    return args[0].lo > 0
+    return ia.positive(args[0])
 
 
 def unit_smooth(args: Args, consts: Consts) -> bool:
@@ -320,3 +320,81 @@ def extremum_smooth(largest: bool) -> Callable:
 
 def piecewise_smooth(args: Args, consts: Consts) -> bool:
     return _selected_branch(args) is not None
+
+
+# --- atoms that plain composition rejects (the ``composite`` field) ---------------------------
+# ``view`` is the analysis' read-only view of the nodes below (``op``, ``args``, ``curvature``,
+# ``interval``, ``const``); a rule returns ``(curvature, explanation)`` or ``None``.
+
+_FLAT_OR_AFFINE = ("constant", "affine")
+
+
+def no_composite(view, node: int) -> None:
+    return None
+
+
+def _positive_const(view, j: int) -> bool:
+    return view.curvature[j] == "constant" and view.interval[j].lo > 0
+
+
+def _exp_of_affine(view, t: int) -> bool:
+    if view.op(t) == "mul":  # c * exp(a) = exp(a + log c) for a constant c > 0
+        rest = [j for j in view.args(t) if not _positive_const(view, j)]
+        return len(rest) == 1 and _exp_of_affine(view, rest[0])
+    return view.op(t) == "exp" and view.curvature[view.args(t)[0]] in _FLAT_OR_AFFINE
+
+
+def log_composite(view, node: int):
+    """log-sum-exp: ``log(sum_i c_i exp(a_i) + c)`` with ``a_i`` affine, ``c_i > 0``, ``c >= 0``
+    is convex (Boyd & Vandenberghe, *Convex Optimization*, 3.1.5)."""
+    arg = view.args(node)[0]
+    terms = view.args(arg) if view.op(arg) == "add" else (arg,)
+    exps = [t for t in terms if _exp_of_affine(view, t)]
+    if exps and all(_exp_of_affine(view, t) or _positive_const(view, t) for t in terms):
+        return "convex", "log-sum-exp of affine arguments is convex"
+    return None
+
+
+def _square_of_affine(view, t: int) -> bool:
+    if view.op(t) == "mul":  # c * u**2 = (sqrt(c) u)**2 for a constant c > 0
+        rest = [j for j in view.args(t) if not _positive_const(view, j)]
+        return len(rest) == 1 and _square_of_affine(view, rest[0])
+    if view.op(t) != "pow":
+        return False
+    u, e = view.args(t)
+    return view.const[e] == 2 and view.curvature[u] in _FLAT_OR_AFFINE
+
+
+def pow_composite(view, node: int):
+    """Euclidean norm: ``sqrt(sum_i c_i u_i**2 + c)`` with ``u_i`` affine, ``c_i > 0``,
+    ``c >= 0`` is convex (the norm of an affine vector ``(sqrt(c_i) u_i, sqrt(c))``)."""
+    base, e = view.args(node)
+    if view.const[e] != sp.Rational(1, 2):
+        return None
+    terms = view.args(base) if view.op(base) == "add" else (base,)
+    if any(_square_of_affine(view, t) for t in terms) and all(
+            _square_of_affine(view, t) or (view.curvature[t] == "constant"
+                                           and view.interval[t].lo >= 0) for t in terms):
+        return "convex", "Euclidean norm of affine functions is convex"
+    return None
+
+
+def mul_composite(view, node: int):
+    """Quadratic over linear: ``c u**2 / v`` with ``u`` affine, ``v`` concave (or affine) and
+    positive on the box, ``c > 0``, is convex (``u**2/v`` is jointly convex on ``v > 0`` and
+    nonincreasing in ``v``)."""
+    squares, inverses, others = [], [], []
+    for j in view.args(node):
+        if _positive_const(view, j):
+            continue
+        if _square_of_affine(view, j):
+            squares.append(j)
+        elif view.op(j) == "pow" and view.const[view.args(j)[1]] == -1:
+            inverses.append(view.args(j)[0])
+        else:
+            others.append(j)
+    if len(squares) == 1 and len(inverses) == 1 and not others:
+        v = inverses[0]
+        if view.curvature[v] in ("affine", "concave") and ia.positive(view.interval[v]):
+            return "convex", "quadratic over a positive concave function is convex"
+    return None

@@ -65,10 +65,12 @@ class Enclosure:
     lo: float
     hi: float
     maybe_undefined: bool = False
+    lo_open: bool = field(default=False, repr=False)  # lo is known not to be a value
+    hi_open: bool = field(default=False, repr=False)
 
     @property
     def interval(self) -> ia.Interval:
-        return ia.Interval(self.lo, self.hi)
+        return ia.Interval(self.lo, self.hi, self.lo_open, self.hi_open)
 
 
 def _as_domain(g: "Graph", domain) -> Domain:
@@ -76,12 +78,13 @@ def _as_domain(g: "Graph", domain) -> Domain:
 
 
 def box_intervals(domain: Domain) -> list[ia.Interval]:
-    """Float intervals enclosing the domain's closure (open ends are included: a superset)."""
+    """Float intervals enclosing the domain (open ends stay open)."""
     out = []
     for iv in domain.intervals:
         lo = -ia.INF if iv.inf == -sp.oo else ia.from_number(iv.inf).lo
         hi = ia.INF if iv.sup == sp.oo else ia.from_number(iv.sup).hi
-        out.append(ia.Interval(lo, hi))
+        out.append(ia.Interval(lo, hi, iv.left_open or lo == -ia.INF,
+                               iv.right_open or hi == ia.INF))
     return out
 
 
@@ -123,7 +126,7 @@ def node_enclosures(g: "Graph", variables: Mapping[sp.Symbol, ia.Interval]) -> l
             iv = prim.interval(a, c)
             consts.append(None)
         ivs.append(iv)
-        out.append(Enclosure(iv.lo, iv.hi, bool(bad)))
+        out.append(Enclosure(iv.lo, iv.hi, bool(bad), iv.lo_open, iv.hi_open))
     return out
 
 
@@ -198,19 +201,19 @@ def _gershgorin(lo: np.ndarray, hi: np.ndarray, d: Sequence[Fraction]) -> tuple:
     n = lo.shape[0]
     lows, highs = [], []
     for i in range(n):
-        radius = Fraction(0)
-        finite = np.isfinite(lo[i, i]) and np.isfinite(hi[i, i])
+        radius: Fraction | None = Fraction(0)
         for j in range(n):
             if j == i:
                 continue
             m = max(abs(lo[i, j]), abs(hi[i, j]))
             if not np.isfinite(m):
-                finite = False
+                radius = None
                 break
             if m:
                 radius += Fraction(m) * d[j] / d[i]
-        lows.append(Fraction(lo[i, i]) - radius if finite and np.isfinite(lo[i, i]) else None)
-        highs.append(Fraction(hi[i, i]) + radius if finite and np.isfinite(hi[i, i]) else None)
+        ok = radius is not None
+        lows.append(Fraction(lo[i, i]) - radius if ok and np.isfinite(lo[i, i]) else None)
+        highs.append(Fraction(hi[i, i]) + radius if ok and np.isfinite(hi[i, i]) else None)
     lower = None if any(v is None for v in lows) else min(lows, default=Fraction(0))
     upper = None if any(v is None for v in highs) else max(highs, default=Fraction(0))
     return lower, upper
@@ -226,7 +229,8 @@ def _scalings(lo: np.ndarray, hi: np.ndarray, dom: Domain) -> list[tuple[str, li
         out.append(("box widths", [Fraction(w.p, w.q) if w.is_Rational
                                    else Fraction(float(w)).limit_denominator(10**9)
                                    for w in widths]))
-    diag = [(lo[i, i] + hi[i, i]) / 2 for i in range(n)]
+    diag = [(lo[i, i] + hi[i, i]) / 2 if np.isfinite(lo[i, i]) and np.isfinite(hi[i, i])
+            else np.nan for i in range(n)]
     if all(np.isfinite(v) and abs(v) > 1e-12 for v in diag):
         out.append(("Jacobi", [Fraction(1 / np.sqrt(abs(v))).limit_denominator(10**9)
                                for v in diag]))
@@ -264,7 +268,7 @@ def eigenvalue_bounds(g: "Graph", domain: Domain | Mapping | None = None) -> Eig
     parts = [f"{side} bound: {used[side]} scaling" for side in ("lower", "upper")
              if side in used]
     missing = [side for side, v in (("lower", best_lo), ("upper", best_hi)) if v is None]
-    text = f"interval Hessian over {dom.describe()}; " + "; ".join(parts)
+    text = "; ".join([f"interval Hessian over {dom.describe()}"] + parts)
     if missing:
         text += f"; no finite {' or '.join(missing)} bound (an interval entry is unbounded)"
     return EigenvalueBounds(as_rational(best_lo), as_rational(best_hi), explanation=text,

@@ -339,10 +339,15 @@ def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the c
 
 
 def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4, *,
-              interval, curvature, monotonicity, undefined=sr.never, smooth=sr.always,
+              interval=None, curvature=None, monotonicity=None, undefined=None, smooth=None,
               composite=sr.no_composite):
     """A one-argument function; ``interval`` maps one Interval to one Interval, ``curvature``
-    and ``monotonicity`` are shape rules, or plain values that hold on every box."""
+    and ``monotonicity`` are shape rules, or plain values that hold on every box.  Omitted
+    analysis fields take the sound defaults: the whole line, unknown curvature and
+    monotonicity, "may be undefined", not known to be smooth."""
+    interval = interval or (lambda x: ia.WHOLE)
+    undefined = undefined or (lambda a, c: True)
+    smooth = smooth or (lambda a, c: False)
     if not callable(curvature):
         curvature = sr.constant_rule(curvature)
     if not callable(monotonicity):
@@ -561,26 +566,32 @@ PRIMITIVES: tuple[Primitive, ...] = (
               monotonicity=sr.pow_monotonicity, curvature=sr.pow_curvature,
               smooth=sr.pow_smooth, composite=sr.pow_composite),
     _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n,
-              interval=ia.exp, curvature="convex", monotonicity=sr.INC),
+              interval=ia.exp, curvature="convex", monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("log", sp.log, "math.log", "np.log",
               lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0",
               interval=ia.log, curvature="concave", monotonicity=sr.INC,
               undefined=sr.log_undefined, smooth=sr.log_smooth, composite=sr.log_composite),
     _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a),
-              interval=ia.sin, curvature=sr.sin_curvature, monotonicity=sr.sin_monotonicity),
+              interval=ia.sin, curvature=sr.sin_curvature, monotonicity=sr.sin_monotonicity,
+              undefined=sr.never, smooth=sr.always),
     _function("cos", sp.cos, "math.cos", "np.cos", lambda b, n, a: b.neg(b.call("sin", a)),
-              interval=ia.cos, curvature=sr.cos_curvature, monotonicity=sr.cos_monotonicity),
+              interval=ia.cos, curvature=sr.cos_curvature, monotonicity=sr.cos_monotonicity,
+              undefined=sr.never, smooth=sr.always),
     _function("tan", sp.tan, "math.tan", "np.tan",
               lambda b, n, a: b.add(b.one, _square(b, n)), domain="cos(a) != 0",
               interval=ia.tan, curvature=sr.tan_curvature, monotonicity=sr.tan_monotonicity,
               undefined=sr.tan_undefined, smooth=sr.tan_smooth),
     _function("sinh", sp.sinh, "math.sinh", "np.sinh", lambda b, n, a: b.call("cosh", a),
-              interval=ia.sinh, curvature=sr.convex_right, monotonicity=sr.INC),
+              interval=ia.sinh, curvature=sr.convex_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("cosh", sp.cosh, "math.cosh", "np.cosh", lambda b, n, a: b.call("sinh", a),
-              interval=ia.cosh, curvature="convex", monotonicity=sr.even_monotonicity),
+              interval=ia.cosh, curvature="convex", monotonicity=sr.even_monotonicity,
+              undefined=sr.never, smooth=sr.always),
     _function("tanh", sp.tanh, "math.tanh", "np.tanh",
               lambda b, n, a: b.add(b.one, b.neg(_square(b, n))),
-              interval=ia.tanh, curvature=sr.concave_right, monotonicity=sr.INC),
+              interval=ia.tanh, curvature=sr.concave_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("asin", sp.asin, "math.asin", "np.arcsin", _d_asin, domain="-1 <= a <= 1",
               interval=ia.asin, curvature=sr.convex_right, monotonicity=sr.INC,
               undefined=sr.unit_undefined, smooth=sr.unit_smooth),
@@ -589,12 +600,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
               interval=ia.acos, curvature=sr.concave_right, monotonicity=sr.DEC,
               undefined=sr.unit_undefined, smooth=sr.unit_smooth),
     _function("atan", sp.atan, "math.atan", "np.arctan",
-              lambda b, n, a: b.pow(b.add(b.one, _square(b, a)),
-                                    b.minus_one),
-              interval=ia.atan, curvature=sr.concave_right, monotonicity=sr.INC),
+              lambda b, n, a: b.pow(b.add(b.one, _square(b, a)), b.minus_one),
+              interval=ia.atan, curvature=sr.concave_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("abs", sp.Abs, "abs", "np.abs", lambda b, n, a: b.call("sign", a), label="|·|",
               cost=1, interval=ia.abs_, curvature=sr.abs_curvature,
-              monotonicity=sr.even_monotonicity, smooth=sr.abs_smooth),
+              monotonicity=sr.even_monotonicity, smooth=sr.abs_smooth, undefined=sr.never),
     Primitive("sign", 1, "sign", (sp.sign,), sp.sign, _call("_sign"), _call("np.sign"), _d_zero,
               interval=lambda a, c: ia.sign(a[0]), undefined=sr.never,
               monotonicity=sr.sign_monotonicity, curvature=sr.step_curvature,

@@ -25,7 +25,7 @@ from strategies import SYMBOLS, expressions
 mp = mpmath.mp
 mp.dps = 60
 INF = math.inf
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=40, deadline=None)
 
 # --- reference values: name -> (argument count, exact value at mpf arguments or None where
 # undefined).  Conditions are 1/0; piecewise args are (v1, c1, otherwise).
@@ -292,3 +292,12 @@ def test_scaling_improves_gershgorin():
     unscaled = min(lo[i, i] - sum(max(abs(lo[i, j]), abs(hi[i, j])) for j in range(2) if j != i)
                    for i in range(2))
     assert float(b.lower) >= unscaled and b.lower > 0
+
+
+def test_a_primitive_without_analysis_fields_is_sound_but_undecided():
+    from calcopt.primitives import _function
+    cot = _function("cot", sp.cot, "_cot", "_np_cot", lambda b, n, a: n)
+    box, none = [ia.Interval(1.0, 2.0)], [None]
+    assert cot.interval(box, none) == ia.WHOLE and cot.undefined(box, none)
+    assert cot.curvature(box, none) is None and cot.monotonicity(box, none) == [None]
+    assert not cot.smooth(box, none)

@@ -114,7 +114,7 @@ def _nonneg_quadratic(a, b, c) -> bool:
     return (a > 0 and b * b - 4 * a * c <= 0) or (a == 0 and b == 0 and c >= 0)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.lists(st.integers(-4, 4), min_size=5, max_size=5))
 def test_random_quartics_never_wrong(coeffs):
     """p convex on R <=> p'' (a quadratic) >= 0 everywhere, decided by its discriminant."""

@@ -379,22 +379,39 @@ def pow_composite(view, node: int):
     return None
 
 
-def mul_composite(view, node: int):
-    """Quadratic over linear: ``c u**2 / v`` with ``u`` affine, ``v`` concave (or affine) and
-    positive on the box, ``c > 0``, is convex (``u**2/v`` is jointly convex on ``v > 0`` and
-    nonincreasing in ``v``)."""
-    squares, inverses, others = [], [], []
-    for j in view.args(node):
-        if _positive_const(view, j):
+def _constant_sign(view, factors) -> int | None:
+    """The sign of the product of constant factors (+1 for none), ``None`` if unknown."""
+    sign = 1
+    for j in factors:
+        iv = view.interval[j]
+        if ia.positive(iv):
             continue
-        if _square_of_affine(view, j):
-            squares.append(j)
-        elif view.op(j) == "pow" and view.const[view.args(j)[1]] == -1:
-            inverses.append(view.args(j)[0])
-        else:
-            others.append(j)
-    if len(squares) == 1 and len(inverses) == 1 and not others:
-        v = inverses[0]
-        if view.curvature[v] in ("affine", "concave") and ia.positive(view.interval[v]):
-            return "convex", "quadratic over a positive concave function is convex"
+        if not ia.negative(iv):
+            return None
+        sign = -sign
+    return sign
+
+
+def mul_composite(view, node: int):
+    """``c u**2 / v`` (quadratic over linear) with ``u`` affine, ``v`` concave (or affine) and
+    positive on the box is convex (``u**2/v`` is jointly convex on ``v > 0`` and nonincreasing
+    in ``v``); ``c u log(u)`` (negative entropy) with ``u`` affine and positive is convex;
+    concave for a negative constant ``c``."""
+    consts = [j for j in view.args(node) if view.curvature[j] == "constant"]
+    rest = [j for j in view.args(node) if view.curvature[j] != "constant"]
+    sign = _constant_sign(view, consts)
+    if sign is None or len(rest) != 2:
+        return None
+    flip = {"convex": "convex", "concave": "concave"} if sign > 0 else \
+        {"convex": "concave", "concave": "convex"}
+    a, b = rest
+    for u, w in ((a, b), (b, a)):
+        if view.op(w) == "log" and view.args(w)[0] == u and \
+                view.curvature[u] in _FLAT_OR_AFFINE and ia.positive(view.interval[u]):
+            return flip["convex"], "u*log(u) with u affine and positive is convex"
+        if _square_of_affine(view, u) and view.op(w) == "pow" and \
+                view.const[view.args(w)[1]] == -1:
+            v = view.args(w)[0]
+            if view.curvature[v] in ("affine", "concave") and ia.positive(view.interval[v]):
+                return flip["convex"], "quadratic over a positive concave function is convex"
     return None

@@ -24,7 +24,7 @@ DECIDED = [
     (3 * (x - y)**2 / (p + q), None, "convex"),
     (-x**2 / p + sp.log(q), None, "concave"),
     (p * sp.log(p), None, "convex"),                                    # negative entropy
-    (-3 * (x + 1) * sp.log(x + 1), {x: (0, None)}, "concave"),
+    (-3 * p * sp.log(p) + sp.sqrt(q), None, "concave"),
     (sp.sqrt(x**2 + y**2), None, "convex"),                             # Euclidean norm
     (sp.sqrt((x - 1)**2 + 4 * y**2 + 1), None, "convex"),
     (sp.exp(x**2 + y) + sp.Abs(x - z), None, "convex"),

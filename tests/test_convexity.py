@@ -169,6 +169,14 @@ def test_affine_is_both_and_not_strict():
     assert r.curvature == "affine" and r.reason is None
 
 
+def test_constant_and_unused_variables():
+    x, y = sp.symbols("x y")
+    r = calcopt.convexity(calcopt.compile(sp.Integer(5)), timeout=TIMEOUT)
+    assert (r.is_convex, r.is_concave, r.curvature) == (True, True, "affine")
+    r = calcopt.convexity(calcopt.compile(x**2, wrt=[x, y]), timeout=TIMEOUT)
+    assert (r.is_convex, r.is_concave, r.strictly) == (True, False, None)  # flat along y
+
+
 def test_kinks_never_use_the_hessian():
     """-|x| has Hessian 0 wherever it exists; a Hessian test would call it convex."""
     x = sp.Symbol("x")

@@ -356,7 +356,8 @@ def exponent(e: sp.Expr) -> Exponent:
     integer = integer_valued(e)
     ball = (arb(fmpq(int(e.p), int(e.q))) if isinstance(e, sp.Rational)
             else _ball(from_number(e)))
-    return Exponent(integer, integer and int(e) == 1, integer and int(e) % 2 == 0, int(sp.sign(e)), bool(e > 1),
+    return Exponent(integer, integer and int(e) == 1, integer and int(e) % 2 == 0,
+                    int(sp.sign(e)), bool(e > 1),
                     bool(e >= 2), ball)
 
 

@@ -299,3 +299,27 @@ def test_a_primitive_without_analysis_fields_is_sound_but_undecided():
     assert cot.interval(box, none) == ia.WHOLE and cot.undefined(box, none)
     assert cot.curvature(box, none) is None and cot.monotonicity(box, none) == [None]
     assert not cot.smooth(box, none)
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=expressions(max_depth=3), data=st.data())
+def test_random_eigenvalue_bounds_enclose_sampled_eigenvalues(e, data):
+    g = calcopt.compile(e, wrt=SYMBOLS)
+    ends = st.sampled_from([-2, -1, 0, sp.Rational(1, 2), 1, 3])
+    box = {}
+    for s in SYMBOLS:
+        a, c = data.draw(ends), data.draw(ends)
+        assume(a != c)
+        box[s] = (min(a, c), max(a, c))
+    b = eigenvalue_bounds(g, box)
+    rng = np.random.default_rng(0)
+    pts = np.column_stack([rng.uniform(float(lo), float(hi), 40) for lo, hi in box.values()])
+    for p in pts:
+        with np.errstate(all="ignore"):
+            H = g.hess(list(p))
+        if not np.all(np.isfinite(H)):
+            continue
+        eig = np.linalg.eigvalsh(H)
+        tol = 1e-9 * (1 + np.abs(eig).max())
+        assert b.lower is None or float(b.lower) <= eig[0] + tol, (e, box, p, b)
+        assert b.upper is None or eig[-1] - tol <= float(b.upper), (e, box, p, b)

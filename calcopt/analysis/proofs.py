@@ -19,7 +19,7 @@ import sympy as sp
 from ..errors import DomainError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import Domain
-from .exact import defined_under_assumptions, undefined_node
+from .exact import defined_under_assumptions, find_undefined_point
 from .intervals import eigenvalue_bounds
 from .kinks import univariate_kink_verdict
 from .psd import constant_hessian_facts, symbolic_psd
@@ -103,32 +103,6 @@ def budgeted(st: State, what: str, fn, *args, fraction: float = 1.0, sides=SIDES
 # --- definedness ------------------------------------------------------------------------------
 
 
-def _undefined_point(g: "Graph", dom: Domain):
-    """A rational point of the domain where some node is provably undefined, or ``None``."""
-    pts = list(dom.sample(80, seed=1))
-    centre = dom.interior_point()
-    for k, iv in enumerate(dom.intervals):  # closed finite endpoints belong to the domain
-        for end, is_open in ((iv.inf, iv.left_open), (iv.sup, iv.right_open)):
-            if end.is_finite and not is_open:
-                pts.append([float(c) for c in centre[:k] + (end,) + centre[k + 1:]])
-    fn = g.function("math")
-    with np.errstate(all="ignore"):
-        for p in pts:
-            try:
-                value = fn(list(p), ())
-            except Exception:
-                value = float("nan")
-            if np.isfinite(value):
-                continue
-            exact = dom.rational_point(p, 6)
-            if exact is None:
-                continue
-            bad = undefined_node(g, exact)
-            if bad is not None:
-                return exact, bad[1]
-    return None
-
-
 def check_defined(st: State) -> None:
     g, dom = st.g, st.dom
     if st.enclosures is not None and not any(e.maybe_undefined for e in st.enclosures):
@@ -148,7 +122,7 @@ def check_defined(st: State) -> None:
         st.lines.append("f is defined on the whole domain (every node is real for all "
                         + "; and for all ".join(_show(s) for s in cover) + ")")
         return
-    found = _undefined_point(g, dom)
+    found = find_undefined_point(g, dom)
     if found is not None:
         point, what = found
         at = ", ".join(f"{s}={v}" for s, v in zip(g.wrt, point))

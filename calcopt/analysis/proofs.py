@@ -8,7 +8,6 @@ for the sides still open.  Every SymPy step runs under the remaining time budget
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ import sympy as sp
 from ..errors import DomainError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import Domain
+from .composition import composition_curvature
 from .exact import defined_under_assumptions, find_undefined_point
 from .intervals import box_intervals, eigenvalue_bounds, node_enclosures
 from .kinks import univariate_kink_verdict
@@ -81,14 +81,6 @@ class State:
             self.methods.append(method)
 
 
-def _optional(module: str, name: str):
-    """A function of a sibling module that may not be implemented yet (``None`` then)."""
-    try:
-        return getattr(importlib.import_module(f"calcopt.analysis.{module}"), name, None)
-    except ImportError:
-        return None
-
-
 def budgeted(st: State, what: str, fn, *args, fraction: float = 1.0, sides=SIDES, **kw):
     """``fn(*args)`` under the remaining budget; on time-out a note and ``None``."""
     t = st.budget(fraction)
@@ -140,11 +132,8 @@ def check_defined(st: State) -> None:
 def by_composition(st: State) -> None:
     """Composition rules (``composition_curvature``).  Composition is computed in this
     process: it is one linear pass over the graph, with no SymPy simplification."""
-    rules = _optional("composition", "composition_curvature")
-    if rules is None:
-        return
     try:
-        r = rules(st.g, st.dom)
+        r = composition_curvature(st.g, st.dom)
     except Exception as exc:  # a defect there must not cost the other methods
         for s in SIDES:
             st.notes[s].append(f"composition rules failed ({type(exc).__name__}: {exc})")

@@ -15,8 +15,14 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, CONST, supported_operations
+from .primitives import BY_SYMPY_TYPE, CODE, CONST, supported_operations
 from .table import NodeTable
+
+_ADD = CODE["add"]
+_LINEAR_FORM = CODE["linear_form"]
+# A sum with at least this many (symbol x symbol) products gets them as one linear_form node:
+# w.a with d features is one mat-vec over the data instead of d products and a d-term sum.
+LINEAR_FORM_MIN_TERMS = 8
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
 
@@ -63,6 +69,31 @@ def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
     return None
 
 
+def _is_pair(term: sp.Basic) -> bool:
+    return isinstance(term, sp.Mul) and len(term.args) == 2 and all(
+        isinstance(f, sp.Symbol) for f in term.args)
+
+
+def _linear_split(expr: sp.Basic) -> tuple[list, list] | None:
+    """``(pair products, other terms)`` of a sum that gets a linear form, else ``None``."""
+    if not isinstance(expr, sp.Add):
+        return None
+    pairs = [t for t in expr.args if _is_pair(t)]
+    if len(pairs) < LINEAR_FORM_MIN_TERMS:
+        return None
+    return pairs, [t for t in expr.args if not _is_pair(t)]
+
+
+def _linear_form(table: NodeTable, pairs: list, rest: list, memo: dict) -> int:
+    """``add(linear_form(u..., v...), rest...)`` for ``sum(u_i*v_i) + sum(rest)``."""
+    u = tuple(table.symbol(t.args[0]) for t in pairs)
+    v = tuple(table.symbol(t.args[1]) for t in pairs)
+    form = table.op(_LINEAR_FORM, u + v)
+    if not rest:
+        return form
+    return table.op(_ADD, (form, *(memo[t] for t in rest)))
+
+
 def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     """Add the expressions to ``table``; return the node id of each.
 
@@ -72,6 +103,16 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     >>> [out] = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
     >>> len(t)   # x, y, x*y, exp, sin, +
     6
+
+    A sum of at least :data:`LINEAR_FORM_MIN_TERMS` products of two symbols becomes one
+    ``linear_form`` node (plus an ``add`` for the other terms):
+
+    >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
+    >>> t = NodeTable()
+    >>> [out] = compile_into(t, [1 + sum(wi * ai for wi, ai in zip(w, a))])
+    >>> from calcopt.primitives import PRIMITIVES
+    >>> [PRIMITIVES[t.ops[i]].name for i in t.args[out]]
+    ['linear_form', 'constant']
     """
     memo: dict[sp.Basic, int] = {}
     out = []
@@ -82,6 +123,10 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if expr in memo:
                 continue
             if ready:
+                split = _linear_split(expr)
+                if split is not None:
+                    memo[expr] = _linear_form(table, *split, memo)
+                    continue
                 args = tuple(memo[a] for a in expr.args)
                 if all(table.ops[a] == CONST for a in args) and expr.is_extended_real is False:
                     raise ComplexValueError(  # (-2)**(1/3), asin(2): not real numbers
@@ -96,7 +141,9 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if _op_code(expr) is None:
                 _reject(expr, whole)
             stack.append((expr, True))
-            stack.extend((a, False) for a in reversed(expr.args) if a not in memo)
+            split = _linear_split(expr)
+            children = expr.args if split is None else split[1]  # pairs: symbols, no products
+            stack.extend((a, False) for a in reversed(children) if a not in memo)
         out.append(memo[whole])
     return out
 

@@ -291,6 +291,34 @@ def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=N
     )
 
 
+# --- the linear form: sum_i u_i * v_i as one node ---------------------------------------------
+# Arguments are the two halves (u_1..u_k, v_1..v_k).  The compiler creates it for long sums of
+# (symbol x symbol) products; the numpy code generator for sample means (codegen.generate_mean)
+# turns one whose pairs are (variable, parameter) into one mat-vec X @ w over pre-stacked data.
+
+
+def _halves(a: Sequence) -> tuple[Sequence, Sequence]:
+    k = len(a) // 2
+    return a[:k], a[k:]
+
+
+def _emit_linear_form(a: Code, c: Consts) -> str:
+    u, v = _halves(a)
+    terms = [f"{x}*{y}" for x, y in zip(u, v)]
+    return f"sum(({', '.join(terms)},))" if len(terms) > _LONG else "(" + " + ".join(terms) + ")"
+
+
+def _linear_form_to_sympy(*a: sp.Expr) -> sp.Expr:
+    u, v = _halves(a)
+    return sp.Add(*[x * y for x, y in zip(u, v)])
+
+
+def _d_linear_form(b, node, args, wanted):
+    # d/du_i = v_i and d/dv_i = u_i: the partials are the other half, no new nodes.
+    k = len(args) // 2
+    return [args[(i + k) % (2 * k)] if w else None for i, w in enumerate(wanted)]
+
+
 _max_math, _max_np = _emit_minmax("_max", "np.maximum")
 _min_math, _min_np = _emit_minmax("_min", "np.minimum")
 
@@ -334,6 +362,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
               commutative=True),
     Primitive("min", None, "min", (sp.Min,), sp.Min, _min_math, _min_np, _d_minmax("min"),
               commutative=True),
+    # Created by the compiler, never read from a SymPy class; analysis fields (affine in the
+    # variables, monotone in u_i by the sign of v_i) to be added with the others.
+    Primitive("linear_form", None, "Σu·v", (), _linear_form_to_sympy, _emit_linear_form,
+              _emit_linear_form, _d_linear_form),
 )
 
 CONST = 0
@@ -351,4 +383,4 @@ def supported_operations() -> list[str]:
     >>> "exp" in supported_operations()
     True
     """
-    return [p.name for p in PRIMITIVES if p.arity != 0]
+    return [p.name for p in PRIMITIVES if p.arity != 0 and p.sympy_types]

@@ -125,3 +125,212 @@ def build(source: str, backend: str, name: str = "f") -> Callable:
     namespace = dict(_NAMESPACES[backend])
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
+
+
+# --- sample means over pre-stacked data (the minibatch hot path) -----------------------------
+
+_MUL = next(i for i, p in enumerate(PRIMITIVES) if p.name == "mul")
+
+
+def _matvec_pairs(table: NodeTable, node: int, var_pos: dict, par_pos: dict):
+    """(variable positions, parameter positions) of a linear-form node whose every pair is one
+    variable and one parameter (in either order), else ``None``."""
+    node_args = table.args[node]
+    k = len(node_args) // 2
+    xs, ps = [], []
+    for u, v in zip(node_args[:k], node_args[k:]):
+        if v in var_pos and u in par_pos:
+            u, v = v, u
+        if u not in var_pos or v not in par_pos:
+            return None
+        xs.append(var_pos[u])
+        ps.append(par_pos[v])
+    # A sum: pairs in variable order make the vector x itself (or a slice), no gather.
+    order = sorted(range(k), key=xs.__getitem__)
+    return tuple(xs[i] for i in order), tuple(ps[i] for i in order)
+
+
+def _column_factor(table: NodeTable, node: int, par_pos: dict):
+    """``(cofactor args, parameter position)`` when ``node`` is a parameter column times other
+    factors (``mul(s, a_i)``; a bare ``a_i`` has no cofactor), else ``None``."""
+    if node in par_pos:
+        return (), par_pos[node]
+    if table.ops[node] != _MUL:
+        return None
+    node_args = table.args[node]
+    cols = [a for a in node_args if a in par_pos]
+    if len(cols) != 1 or node_args.count(cols[0]) != 1:
+        return None
+    return tuple(a for a in node_args if a != cols[0]), par_pos[cols[0]]
+
+
+def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
+                  parameters: Sequence[int], name: str = "f") -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
+    """Numpy source of ``name(x, d)``: the **sample means** of ``outputs`` at one point.
+
+    ``x`` is a 1-D array of the variable values; ``d`` a tuple of data arrays with the samples
+    on axis 0, described by the returned layout: entry ``("column", (j,))`` is parameter ``j``
+    (shape ``(N,)``), entry ``("stack", (j1, ..., jk))`` the matrix ``(N, k)`` of those
+    parameter columns, built once per data set so that a mini-batch is one row slice per array.
+
+    Two vector operations replace per-feature scalar code:
+
+    * a node whose primitive has ``sample_matvec`` (the linear form) with (variable, parameter)
+      pairs is one mat-vec ``X @ w``;
+    * outputs ``mean(s * a_i)`` that share the cofactor ``s`` (the gradient of a linear form:
+      adjoint times data column) are one mat-vec ``s @ X / N``, i.e. the adjoint ``X^T s``.
+
+    >>> import sympy as sp
+    >>> from calcopt.table import NodeTable
+    >>> from calcopt.compiler import compile_into
+    >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
+    >>> t = NodeTable()
+    >>> out = compile_into(t, [sp.exp(sum(wi * ai for wi, ai in zip(w, a)))])
+    >>> src, layout = generate_mean(t, out, [t.symbol(s) for s in w], [t.symbol(s) for s in a])
+    >>> print(src)
+    def f(x, d):
+        d0, = d
+        return np.mean(np.exp((d0 @ x)), axis=0)[None]
+    >>> layout
+    [('stack', (0, 1, 2, 3, 4, 5, 6, 7))]
+    """
+    ops, args = table.ops, table.args
+    var_pos = {v: j for j, v in enumerate(variables)}
+    par_pos = {p: j for j, p in enumerate(parameters)}
+    data_dep = table.active(parameters)
+
+    # Which outputs are fused into group mat-vecs (cofactor -> members).
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for q, o in enumerate(outputs):
+        cf = _column_factor(table, o, par_pos) if data_dep[o] else None
+        if cf is not None:
+            groups.setdefault(cf[0], []).append((q, cf[1]))
+    groups = {cof: members for cof, members in groups.items() if len(members) >= 2}
+    fused = {q: (g, r) for g, members in enumerate(groups.values())
+             for r, (q, _) in enumerate(members)}
+
+    matvec: dict[int, tuple] = {}
+    roots = [o for q, o in enumerate(outputs) if q not in fused]
+    roots += [a for cof in groups for a in cof]
+    live = bytearray(len(ops))
+    for r in roots:
+        live[r] = 1
+    for i in range(len(ops) - 1, -1, -1):
+        if not live[i] or ops[i] <= SYMBOL:
+            continue
+        if PRIMITIVES[ops[i]].sample_matvec is not None:
+            pairs = _matvec_pairs(table, i, var_pos, par_pos)
+            if pairs is not None:
+                matvec[i] = pairs
+                continue
+        for a in args[i]:
+            live[a] = 1
+    uses = [0] * len(ops)
+    for i in range(len(ops)):
+        if live[i] and ops[i] > SYMBOL and i not in matvec:
+            for a in args[i]:
+                uses[a] += 1
+    for r in roots:
+        uses[r] += 1
+
+    layout: list[tuple[str, tuple[int, ...]]] = []
+    data_names: dict[tuple, str] = {}
+
+    def data(kind: str, positions: tuple[int, ...]) -> str:
+        key = (kind, positions)
+        if key not in data_names:
+            data_names[key] = f"d{len(layout)}"
+            layout.append(key)
+        return data_names[key]
+
+    head: list[str] = []
+    body: list[str] = []
+    code: list[str | None] = [None] * len(ops)
+    depth = [0] * len(ops)
+    emitters = [p.numpy for p in PRIMITIVES]
+    for i in range(len(ops)):
+        if not live[i]:
+            continue
+        op = ops[i]
+        if op == CONST:
+            code[i] = literal(args[i])
+            continue
+        if op == SYMBOL:
+            if i in var_pos:
+                code[i] = f"x{var_pos[i]}"
+                body.append(f"    x{var_pos[i]} = x[{var_pos[i]}]")
+            elif i in par_pos:
+                code[i] = data("column", (par_pos[i],))
+            else:
+                raise SymbolError(f"symbol {args[i]} is neither a variable nor a parameter")
+            continue
+        if i in matvec:
+            xs, ps = matvec[i]
+            if xs == tuple(range(len(variables))):
+                vec = "x"
+            elif xs == tuple(range(xs[0], xs[0] + len(xs))):
+                vec = f"x[{xs[0]}:{xs[0] + len(xs)}]"
+            else:
+                head.append(f"_i{i} = np.asarray({list(xs)!r})")
+                vec = f"x[_i{i}]"
+            expr, d = PRIMITIVES[op].sample_matvec(data("stack", ps), vec), 1
+        else:
+            node_args = args[i]
+            consts = [args[a] if ops[a] == CONST else None for a in node_args]
+            expr = emitters[op]([code[a] for a in node_args], consts)
+            d = 1 + max(depth[a] for a in node_args)
+        if uses[i] == 1 and d <= MAX_INLINE_DEPTH:
+            code[i], depth[i] = expr, d
+        else:
+            body.append(f"    t{i} = {expr}")
+            code[i] = f"t{i}"
+
+    for g, (cof, members) in enumerate(groups.items()):
+        matrix = data("stack", tuple(p for _, p in members))
+        if not cof:
+            body.append(f"    g{g} = np.mean({matrix}, axis=0)")
+            continue
+        factor = code[cof[0]] if len(cof) == 1 else "(" + "*".join(code[a] for a in cof) + ")"
+        if any(data_dep[a] for a in cof):
+            body.append(f"    g{g} = ({factor} @ {matrix}) / {matrix}.shape[0]")
+        else:
+            body.append(f"    g{g} = {factor} * np.mean({matrix}, axis=0)")
+
+    pieces: list[str] = []
+    scalars: list[str] = []
+    q = 0
+    while q < len(outputs):
+        if q not in fused:
+            o = outputs[q]
+            scalars.append(f"np.mean({code[o]}, axis=0)" if data_dep[o] else code[o])
+            q += 1
+            continue
+        if scalars:
+            pieces.append("np.asarray((" + "".join(f"{c}, " for c in scalars) + "), dtype=np.float64)")
+            scalars = []
+        g, r = fused[q]
+        end = q
+        while end + 1 < len(outputs) and fused.get(end + 1) == (g, r + end + 1 - q):
+            end += 1
+        whole = r == 0 and end - q + 1 == len(list(groups.values())[g])
+        pieces.append(f"g{g}" if whole else f"g{g}[{r}:{r + end - q + 1}]")
+        q = end + 1
+    if scalars:
+        if not pieces and len(scalars) == 1:
+            pieces.append(f"{scalars[0]}[None]" if scalars[0].startswith("np.mean(")
+                          else f"np.asarray(({scalars[0]},), dtype=np.float64)")
+        else:
+            pieces.append("np.asarray((" + "".join(f"{c}, " for c in scalars) + "), dtype=np.float64)")
+    if not pieces:
+        result = "np.zeros(0)"
+    elif len(pieces) == 1:
+        result = pieces[0]
+    else:
+        result = "np.concatenate((" + "".join(f"{p}, " for p in pieces) + "))"
+
+    lines = head + [f"def {name}(x, d):"]
+    if layout:
+        lines.append("    " + "".join(f"d{j}, " for j in range(len(layout))) + "= d")
+    lines += body
+    lines.append(f"    return {result}")
+    return "\n".join(lines), layout

@@ -77,6 +77,11 @@ class Primitive:
         weighted operation counts of Griewank & Walther, *Evaluating Derivatives*, ch. 4.
     domain:
         Where the operation is real-valued and finite, in words.
+    sample_matvec:
+        Only for linear forms ``sum u_i*v_i`` (arguments ``u_1..u_k, v_1..v_k``):
+        ``(matrix code, vector code) -> code`` of the node as one matrix-vector product when
+        each pair is one parameter and one variable; the matrix ``(samples, k)`` holds the
+        parameter columns, stacked once per data set (see :func:`calcopt.codegen.generate_mean`).
     """
 
     name: str
@@ -90,6 +95,7 @@ class Primitive:
     commutative: bool = False
     domain: str = "all reals"
     cost: int = 1
+    sample_matvec: Callable[[str, str], str] | None = None
     # Later properties (interval extension, curvature, monotonicity) are added as fields here.
 
 
@@ -365,7 +371,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     # Created by the compiler, never read from a SymPy class; analysis fields (affine in the
     # variables, monotone in u_i by the sign of v_i) to be added with the others.
     Primitive("linear_form", None, "Σu·v", (), _linear_form_to_sympy, _emit_linear_form,
-              _emit_linear_form, _d_linear_form),
+              _emit_linear_form, _d_linear_form,
+              sample_matvec=lambda m, v: f"({m} @ {v})"),
 )
 
 CONST = 0

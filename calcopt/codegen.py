@@ -150,18 +150,34 @@ def _matvec_pairs(table: NodeTable, node: int, var_pos: dict, par_pos: dict):
     return tuple(xs[i] for i in order), tuple(ps[i] for i in order)
 
 
-def _column_factor(table: NodeTable, node: int, par_pos: dict):
-    """``(cofactor args, parameter position)`` when ``node`` is a parameter column times other
-    factors (``mul(s, a_i)``; a bare ``a_i`` has no cofactor), else ``None``."""
+def _column_factors(table: NodeTable, node: int, par_pos: dict) -> list[tuple[tuple, int]]:
+    """Ways to read ``node`` as a parameter column times a cofactor: ``(cofactor args,
+    parameter position)`` for each parameter that is a factor of ``mul(s, a_i)`` exactly once
+    (a bare ``a_i`` has the empty cofactor)."""
     if node in par_pos:
-        return (), par_pos[node]
+        return [((), par_pos[node])]
     if table.ops[node] != _MUL:
-        return None
+        return []
     node_args = table.args[node]
-    cols = [a for a in node_args if a in par_pos]
-    if len(cols) != 1 or node_args.count(cols[0]) != 1:
-        return None
-    return tuple(a for a in node_args if a != cols[0]), par_pos[cols[0]]
+    return [(tuple(a for a in node_args if a != c), par_pos[c]) for c in dict.fromkeys(node_args)
+            if c in par_pos and node_args.count(c) == 1]
+
+
+def _fused_groups(table: NodeTable, outputs: Sequence[int], par_pos: dict, data_dep) -> dict:
+    """``{cofactor args: [(output index, parameter position), ...]}`` for the outputs that are
+    means of one cofactor times different data columns (two or more per group).  An output
+    with several parameter factors (``b * a_i * s``) joins the cofactor most outputs share."""
+    options = [_column_factors(table, o, par_pos) if data_dep[o] else [] for o in outputs]
+    popularity: dict[tuple, int] = {}
+    for opts in options:
+        for cof, _ in opts:
+            popularity[cof] = popularity.get(cof, 0) + 1
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for q, opts in enumerate(options):
+        if opts:
+            cof, pos = max(opts, key=lambda o: popularity[o[0]])
+            groups.setdefault(cof, []).append((q, pos))
+    return {cof: members for cof, members in groups.items() if len(members) >= 2}
 
 
 def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
@@ -199,13 +215,7 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
     par_pos = {p: j for j, p in enumerate(parameters)}
     data_dep = table.active(parameters)
 
-    # Which outputs are fused into group mat-vecs (cofactor -> members).
-    groups: dict[tuple, list[tuple[int, int]]] = {}
-    for q, o in enumerate(outputs):
-        cf = _column_factor(table, o, par_pos) if data_dep[o] else None
-        if cf is not None:
-            groups.setdefault(cf[0], []).append((q, cf[1]))
-    groups = {cof: members for cof, members in groups.items() if len(members) >= 2}
+    groups = _fused_groups(table, outputs, par_pos, data_dep)
     fused = {q: (g, r) for g, members in enumerate(groups.values())
              for r, (q, _) in enumerate(members)}
 

@@ -15,14 +15,12 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, CODE, CONST, supported_operations
+from .primitives import BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS, supported_operations
 from .table import NodeTable
 
 _ADD = CODE["add"]
+_MUL = CODE["mul"]
 _LINEAR_FORM = CODE["linear_form"]
-# A sum with at least this many (symbol x symbol) products gets them as one linear_form node:
-# w.a with d features is one mat-vec over the data instead of d products and a d-term sum.
-LINEAR_FORM_MIN_TERMS = 8
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
 
@@ -69,29 +67,47 @@ def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
     return None
 
 
-def _is_pair(term: sp.Basic) -> bool:
-    return isinstance(term, sp.Mul) and len(term.args) == 2 and all(
-        isinstance(f, sp.Symbol) for f in term.args)
+def _pair(term: sp.Basic) -> tuple[sp.Expr, sp.Symbol, sp.Symbol] | None:
+    """``(coefficient, u, v)`` of a term ``u*v`` or ``c*u*v`` (two symbols, a number), else None."""
+    if not isinstance(term, sp.Mul):
+        return None
+    factors = term.args
+    coeff = sp.S.One
+    if len(factors) == 3 and factors[0].is_Number:
+        coeff, factors = factors[0], factors[1:]
+    if len(factors) == 2 and all(isinstance(f, sp.Symbol) for f in factors):
+        return (coeff, *factors)
+    return None
 
 
-def _linear_split(expr: sp.Basic) -> tuple[list, list] | None:
-    """``(pair products, other terms)`` of a sum that gets a linear form, else ``None``."""
+def _linear_split(expr: sp.Basic) -> tuple[dict, list] | None:
+    """``({coefficient: [(u, v), ...]}, other terms)`` of a sum that gets linear forms (one per
+    coefficient shared by enough pair terms: SymPy distributes ``c*(w.a)`` into ``c*w_i*a_i``),
+    else ``None``."""
     if not isinstance(expr, sp.Add):
         return None
-    pairs = [t for t in expr.args if _is_pair(t)]
-    if len(pairs) < LINEAR_FORM_MIN_TERMS:
+    groups: dict = {}
+    for t in expr.args:
+        p = _pair(t)
+        if p is not None:
+            groups.setdefault(p[0], []).append(t)
+    groups = {c: ts for c, ts in groups.items() if len(ts) >= LINEAR_FORM_MIN_TERMS}
+    if not groups:
         return None
-    return pairs, [t for t in expr.args if not _is_pair(t)]
+    gathered = {t for ts in groups.values() for t in ts}
+    return groups, [t for t in expr.args if t not in gathered]
 
 
-def _linear_form(table: NodeTable, pairs: list, rest: list, memo: dict) -> int:
-    """``add(linear_form(u..., v...), rest...)`` for ``sum(u_i*v_i) + sum(rest)``."""
-    u = tuple(table.symbol(t.args[0]) for t in pairs)
-    v = tuple(table.symbol(t.args[1]) for t in pairs)
-    form = table.op(_LINEAR_FORM, u + v)
-    if not rest:
-        return form
-    return table.op(_ADD, (form, *(memo[t] for t in rest)))
+def _linear_form(table: NodeTable, groups: dict, rest: list, memo: dict) -> int:
+    """``add(c1*linear_form(u..., v...), ..., rest...)`` for the split of :func:`_linear_split`."""
+    forms = []
+    for coeff, terms in groups.items():
+        pairs = [_pair(t)[1:] for t in terms]
+        form = table.op(_LINEAR_FORM, tuple(table.symbol(u) for u, _ in pairs)
+                        + tuple(table.symbol(v) for _, v in pairs))
+        forms.append(form if coeff == 1 else table.op(_MUL, (table.const(coeff), form)))
+    nodes = forms + [memo[t] for t in rest]
+    return nodes[0] if len(nodes) == 1 else table.op(_ADD, tuple(nodes))
 
 
 def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:

@@ -377,6 +377,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 CONST = 0
 SYMBOL = 1
+# A sum with at least this many (symbol x symbol) products gets them as one linear_form node,
+# in the compiler and in the builder: w.a with d features is one mat-vec over the data
+# instead of d products and a d-term sum.
+LINEAR_FORM_MIN_TERMS = 8
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
 CODE: dict[str, int] = {p.name: i for i, p in enumerate(PRIMITIVES)}
 BY_SYMPY_TYPE: dict[type, int] = {t: i for i, p in enumerate(PRIMITIVES) for t in p.sympy_types}

@@ -282,7 +282,7 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
                 vec = f"x[{xs[0]}:{xs[0] + len(xs)}]"
             else:
                 head.append(f"_i{i} = np.asarray({list(xs)!r})")
-                vec = f"x[_i{i}]"
+                vec = f"np.take(x, _i{i})"
             expr, d = PRIMITIVES[op].sample_matvec(data("stack", ps), vec), 1
         else:
             node_args = args[i]

@@ -150,33 +150,44 @@ def _matvec_pairs(table: NodeTable, node: int, var_pos: dict, par_pos: dict):
     return tuple(xs[i] for i in order), tuple(ps[i] for i in order)
 
 
-def _column_factors(table: NodeTable, node: int, par_pos: dict) -> list[tuple[tuple, int]]:
-    """Ways to read ``node`` as a parameter column times a cofactor: ``(cofactor args,
-    parameter position)`` for each parameter that is a factor of ``mul(s, a_i)`` exactly once
-    (a bare ``a_i`` has the empty cofactor)."""
+_ADD = next(i for i, p in enumerate(PRIMITIVES) if p.name == "add")
+
+
+def _column_factors(table: NodeTable, node: int, par_pos: dict, data_dep) -> list[tuple]:
+    """Ways to read ``node`` as a parameter column times a cofactor, plus other terms:
+    ``(cofactor args, parameter position, other terms)``.  ``mul(s, a_i)`` (each parameter that
+    is a factor exactly once), a bare ``a_i`` (empty cofactor), or ``add(mul(s, a_i), r...)``
+    whose other terms ``r`` (a regulariser's ``lam*w_i``, say) are averaged on their own."""
+    ops, args = table.ops, table.args
     if node in par_pos:
-        return [((), par_pos[node])]
-    if table.ops[node] != _MUL:
+        return [((), par_pos[node], ())]
+    if ops[node] == _ADD:
+        terms = args[node]
+        return [(cof, pos, terms[:i] + terms[i + 1:])
+                for i, t in enumerate(terms) if data_dep[t] and ops[t] != _ADD
+                for cof, pos, _ in _column_factors(table, t, par_pos, data_dep)]
+    if ops[node] != _MUL:
         return []
-    node_args = table.args[node]
-    return [(tuple(a for a in node_args if a != c), par_pos[c]) for c in dict.fromkeys(node_args)
+    node_args = args[node]
+    return [(tuple(a for a in node_args if a != c), par_pos[c], ()) for c in dict.fromkeys(node_args)
             if c in par_pos and node_args.count(c) == 1]
 
 
 def _fused_groups(table: NodeTable, outputs: Sequence[int], par_pos: dict, data_dep) -> dict:
-    """``{cofactor args: [(output index, parameter position), ...]}`` for the outputs that are
-    means of one cofactor times different data columns (two or more per group).  An output
-    with several parameter factors (``b * a_i * s``) joins the cofactor most outputs share."""
-    options = [_column_factors(table, o, par_pos) if data_dep[o] else [] for o in outputs]
+    """``{cofactor args: [(output index, parameter position, other terms), ...]}`` for the
+    outputs that are means of one cofactor times different data columns (two or more per
+    group).  An output with several readings (``b * a_i * s``) joins the most shared cofactor."""
+    options = [_column_factors(table, o, par_pos, data_dep) if data_dep[o] else []
+               for o in outputs]
     popularity: dict[tuple, int] = {}
     for opts in options:
-        for cof, _ in opts:
+        for cof in {o[0] for o in opts}:
             popularity[cof] = popularity.get(cof, 0) + 1
-    groups: dict[tuple, list[tuple[int, int]]] = {}
+    groups: dict[tuple, list[tuple]] = {}
     for q, opts in enumerate(options):
         if opts:
-            cof, pos = max(opts, key=lambda o: popularity[o[0]])
-            groups.setdefault(cof, []).append((q, pos))
+            cof, pos, rest = max(opts, key=lambda o: popularity[o[0]])
+            groups.setdefault(cof, []).append((q, pos, rest))
     return {cof: members for cof, members in groups.items() if len(members) >= 2}
 
 
@@ -217,11 +228,11 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
 
     groups = _fused_groups(table, outputs, par_pos, data_dep)
     fused = {q: (g, r) for g, members in enumerate(groups.values())
-             for r, (q, _) in enumerate(members)}
+             for r, (q, _, _) in enumerate(members)}
 
     matvec: dict[int, tuple] = {}
     roots = [o for q, o in enumerate(outputs) if q not in fused]
-    roots += [a for cof in groups for a in cof]
+    roots += [a for cof, members in groups.items() for a in cof + sum((m[2] for m in members), ())]
     live = bytearray(len(ops))
     for r in roots:
         live[r] = 1
@@ -295,16 +306,24 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
             body.append(f"    t{i} = {expr}")
             code[i] = f"t{i}"
 
+    def mean(node: int) -> str:
+        return f"np.mean({code[node]}, axis=0)" if data_dep[node] else code[node]
+
     for g, (cof, members) in enumerate(groups.items()):
-        matrix = data("stack", tuple(p for _, p in members))
+        matrix = data("stack", tuple(m[1] for m in members))
         if not cof:
-            body.append(f"    g{g} = np.mean({matrix}, axis=0)")
-            continue
-        factor = code[cof[0]] if len(cof) == 1 else "(" + "*".join(code[a] for a in cof) + ")"
-        if any(data_dep[a] for a in cof):
-            body.append(f"    g{g} = ({factor} @ {matrix}) / {matrix}.shape[0]")
+            vec = f"np.mean({matrix}, axis=0)"
         else:
-            body.append(f"    g{g} = {factor} * np.mean({matrix}, axis=0)")
+            factor = code[cof[0]] if len(cof) == 1 else "(" + "*".join(code[a] for a in cof) + ")"
+            if any(data_dep[a] for a in cof):
+                vec = f"({factor} @ {matrix}) / {matrix}.shape[0]"
+            else:
+                vec = f"{factor} * np.mean({matrix}, axis=0)"
+        if any(m[2] for m in members):  # other terms of the sums, one mean per output
+            rest = ["(" + " + ".join(mean(t) for t in m[2]) + ")" if m[2] else "0.0"
+                    for m in members]
+            vec += " + np.asarray((" + "".join(f"{r}, " for r in rest) + "), dtype=np.float64)"
+        body.append(f"    g{g} = {vec}")
 
     pieces: list[str] = []
     scalars: list[str] = []
@@ -312,7 +331,7 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
     while q < len(outputs):
         if q not in fused:
             o = outputs[q]
-            scalars.append(f"np.mean({code[o]}, axis=0)" if data_dep[o] else code[o])
+            scalars.append(mean(o))
             q += 1
             continue
         if scalars:

@@ -19,6 +19,8 @@ from .graph import Graph, compile
 from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
                        stationary_points)
 from .primitives import PRIMITIVES, supported_operations
+from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
+                    minibatch_variance, predict, sgd)
 
 __version__ = "0.1.0"
 
@@ -29,4 +31,6 @@ __all__ = [
     "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
     "UnsupportedOperationError", "compile", "supported_operations",
+    "MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance",
+    "predict", "sgd",
 ]

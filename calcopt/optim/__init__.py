@@ -6,10 +6,11 @@ analysis layer (``calcopt.conditioning``, ``calcopt.argmin``) for the constants 
 ``mu`` and ``x*``; every function accepts them explicitly too.
 """
 
+from .checks import RateCheck, check
 from .descent import gd
 from .rates import Prediction, predict
 from .results import Run
 from .stochastic import sgd
 from .variance import MinibatchVariance, minibatch_variance
 
-__all__ = ["MinibatchVariance", "Prediction", "Run", "gd", "minibatch_variance", "predict", "sgd"]
+__all__ = ["MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance", "predict", "sgd"]

@@ -126,21 +126,23 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     record_every = per_epoch if record_every is None else runs.count(record_every, "record_every")
     kind, params, method = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
     method += f", batch {B} of N = {N} " + ("with" if replace else "without") + " replacement"
-    grad = gradient_code(g)
-    full = g.vjp_graph().function("numpy")
-    rows = tuple(D)
+    # the sample-mean code (calcopt.numeric.sample_means): one call per mini-batch
+    grad_prog = numeric.sample_means(g, "gradient")
+    grad = grad_prog.function
+    arrays = grad_prog.prepare(tuple(D))
+    full_prog = numeric.sample_means(g, "value_and_gradient")
+    full_arrays = full_prog.prepare(tuple(D))
     rng = np.random.default_rng(seed)
 
     xs, fs, gns, rec = [], [], [], []
 
     def record(k: int, xk: np.ndarray) -> bool:
-        with np.errstate(all="ignore"):
-            out = batch_mean(full(xk, rows))
+        out = full_prog(xk, full_arrays)
         gn = float(np.sqrt(out[1:] @ out[1:]))
         if not (math.isfinite(out[0]) and math.isfinite(gn)):
             return False
         xs.append(xk)
-        fs.append(out[0])
+        fs.append(float(out[0]))
         gns.append(gn)
         rec.append(k)
         return True
@@ -150,18 +152,20 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     steps = np.full(iters, params) if kind == "constant" else \
         params[0] / (params[1] + np.arange(1, iters + 1))
     bar = runs.progress_bar(progress, iters, method)
-    why, k, Dp = "iterations", 0, D
+    why, k, shuffled = "iterations", 0, arrays
     try:
         with np.errstate(all="ignore"):
             while k < iters:
                 if replace:
-                    batch = tuple(D[:, rng.integers(0, N, B)])
+                    idx = rng.integers(0, N, B)
+                    batch = tuple(a[idx] for a in arrays)
                 else:
                     j = k % per_epoch
-                    if j == 0:
-                        Dp = D[:, rng.permutation(N)]
-                    batch = tuple(Dp[:, j * B:(j + 1) * B])
-                gk = batch_mean(grad(x, batch))
+                    if j == 0:  # a fresh permutation per epoch; its batches are views
+                        perm = rng.permutation(N)
+                        shuffled = tuple(a[perm] for a in arrays)
+                    batch = tuple(a[j * B:(j + 1) * B] for a in shuffled)
+                gk = grad(x, batch)
                 new = x - steps[k] * gk
                 if not np.isfinite(new).all():
                     why = "nonfinite"

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from . import codegen
+from . import codegen, meancode
 from .errors import DataError, OptionError, PointError
 from .table import NodeTable
 
@@ -102,7 +102,7 @@ class Program:
 class MeanProgram:
     """Sample means of ``outputs`` at one point from pre-stacked data: the minibatch hot path.
 
-    The code comes from :func:`calcopt.codegen.generate_mean` (linear forms as one mat-vec
+    The code comes from :func:`calcopt.meancode.generate_mean` (linear forms as one mat-vec
     ``X @ w``, data-column gradients as one ``X^T s / N``).  :meth:`prepare` turns the parameter
     columns into that code's data arrays once per data set; :attr:`function` is the raw
     ``f(x, d)`` for hot loops: ``x`` a 1-D float array aligned with the variables, ``d`` the
@@ -112,7 +112,7 @@ class MeanProgram:
     def __init__(self, table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
                  parameters: Sequence[int]) -> None:
         self.outputs = tuple(outputs)
-        self.source, self.layout = codegen.generate_mean(table, outputs, variables, parameters)
+        self.source, self.layout = meancode.generate_mean(table, outputs, variables, parameters)
         self.function: Callable = codegen.build(self.source, "numpy")
 
     def prepare(self, columns: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:

@@ -81,7 +81,7 @@ class Primitive:
         Only for linear forms ``sum u_i*v_i`` (arguments ``u_1..u_k, v_1..v_k``):
         ``(matrix code, vector code) -> code`` of the node as one matrix-vector product when
         each pair is one parameter and one variable; the matrix ``(samples, k)`` holds the
-        parameter columns, stacked once per data set (see :func:`calcopt.codegen.generate_mean`).
+        parameter columns, stacked once per data set (see :func:`calcopt.meancode.generate_mean`).
     """
 
     name: str
@@ -299,7 +299,7 @@ def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=N
 
 # --- the linear form: sum_i u_i * v_i as one node ---------------------------------------------
 # Arguments are the two halves (u_1..u_k, v_1..v_k).  The compiler creates it for long sums of
-# (symbol x symbol) products; the numpy code generator for sample means (codegen.generate_mean)
+# (symbol x symbol) products; the numpy code generator for sample means (meancode.generate_mean)
 # turns one whose pairs are (variable, parameter) into one mat-vec X @ w over pre-stacked data.
 
 

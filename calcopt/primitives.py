@@ -19,6 +19,8 @@ follow ``sympy.diff`` so exact results agree with SymPy:
 * ``d max(a, b)/da = Heaviside(a - b)`` with ``Heaviside(0) = 1/2`` (ties split);
 * the derivatives of ``sign`` and ``Heaviside`` are taken as ``0`` (their classical
   derivative away from the jump; SymPy would return ``DiracDelta`` terms).
+* at a switch point of ``Piecewise`` the derivative is that of the branch whose condition
+  holds there; conditions have no derivative.
 
 Examples
 --------
@@ -68,7 +70,8 @@ class Primitive:
     partials:
         ``(builder, node, args, wanted) -> list``: the local partial derivative of the node
         with respect to each argument, as node ids built with the builder; ``None`` where
-        ``wanted[i]`` is false (the argument does not depend on any variable).
+        ``wanted[i]`` is false (the argument does not depend on any variable) and where the
+        partial is structurally zero (the conditions of ``piecewise``).
     commutative:
         Argument order does not matter (the builder sorts the arguments to share more nodes).
     cost:
@@ -82,6 +85,15 @@ class Primitive:
         ``(matrix code, vector code) -> code`` of the node as one matrix-vector product when
         each pair is one parameter and one variable; the matrix ``(samples, k)`` holds the
         parameter columns, stacked once per data set (see :func:`calcopt.meancode.generate_mean`).
+    boolean:
+        The value is a truth value (a condition: a relation, ``And``, ``Or``, ``Not``), not a
+        real number.  Conditions are allowed only as conditions of ``piecewise``; numerically
+        they are ``1.0``/``0.0``, or ``nan`` when undefined (a NaN argument).
+    condition_args:
+        ``(number of arguments) -> which argument positions are conditions``; ``None``: none.
+    sympy_args:
+        How the arguments are read from the SymPy object; ``None``: its ``args``
+        (``Piecewise`` flattens its ``(expr, cond)`` pairs).
     """
 
     name: str
@@ -97,6 +109,10 @@ class Primitive:
     cost: int = 1
     sample_matvec: Callable[[str, str], str] | None = None
     # Later properties (interval extension, curvature, monotonicity) are added as fields here.
+    # Conditions (Piecewise): see "Piecewise and conditions" in docs/primitives.md.
+    boolean: bool = False
+    condition_args: Callable[[int], Sequence[bool]] | None = None
+    sympy_args: Callable[[sp.Basic], tuple] | None = None
 
 
 # --- helpers for generated code ------------------------------------------------------------
@@ -226,7 +242,12 @@ def _d_pow(b, node, args, wanted):
     if wanted[0]:
         d_base = b.mul(expo, b.pow(base, b.add(expo, b.minus_one)))
     if wanted[1]:
-        d_expo = b.mul(node, b.call("log", base))
+        if b.ops[base] == CONST and b.vals[base] == 0:
+            # 0**e is 0 for e > 0, 1 at e = 0, zoo for e < 0: the derivative 0 exists only
+            # for e > 0 (SymPy's 0**e*log(0) is nan everywhere).
+            d_expo = b.call("piecewise", b.zero, b.call("gt", expo, b.zero))
+        else:
+            d_expo = b.mul(node, b.call("log", base))
     return [d_base, d_expo]
 
 
@@ -333,6 +354,169 @@ def _square(b, a):
     return b.pow(a, b.two)
 
 
+# --- conditions and piecewise -----------------------------------------------------------------
+# A condition is a truth value (docs/primitives.md, "Piecewise and conditions").  The "math"
+# code uses Python booleans and raises ValueError when a condition meets a NaN (numeric.py then
+# re-evaluates the point with the numpy code); the "numpy" code uses 1.0 / 0.0 / nan, nan
+# meaning "undefined" (Kleene's three-valued logic for And/Or/Not), and a Piecewise that
+# reaches an undefined condition is nan: a NaN never silently picks a branch.
+
+
+def _nan_condition(a: float, b: float) -> ValueError:
+    return ValueError(f"a condition compares {a} and {b}: undefined (NaN)")
+
+
+def _lt(a: float, b: float) -> bool:
+    if a < b:
+        return True
+    if a >= b:
+        return False
+    raise _nan_condition(a, b)
+
+
+def _le(a: float, b: float) -> bool:
+    if a <= b:
+        return True
+    if a > b:
+        return False
+    raise _nan_condition(a, b)
+
+
+def _gt(a: float, b: float) -> bool:
+    return _lt(b, a)
+
+
+def _ge(a: float, b: float) -> bool:
+    return _le(b, a)
+
+
+def _eq(a: float, b: float) -> bool:
+    if a == b:
+        return True
+    if a < b or a > b:
+        return False
+    raise _nan_condition(a, b)
+
+
+def _ne(a: float, b: float) -> bool:
+    return not _eq(a, b)
+
+
+# numpy: array-API functions only (where, logical_or, minimum, maximum).
+def _np_lt(a, b):
+    return np.where(a < b, 1.0, np.where(a >= b, 0.0, np.nan))
+
+
+def _np_le(a, b):
+    return np.where(a <= b, 1.0, np.where(a > b, 0.0, np.nan))
+
+
+def _np_gt(a, b):
+    return _np_lt(b, a)
+
+
+def _np_ge(a, b):
+    return _np_le(b, a)
+
+
+def _np_eq(a, b):
+    return np.where(a == b, 1.0, np.where(np.logical_or(a < b, a > b), 0.0, np.nan))
+
+
+def _np_ne(a, b):
+    return 1.0 - _np_eq(a, b)
+
+
+def _np_and(*conds):
+    out = conds[0]
+    for c in conds[1:]:  # false if any is false, else nan if any is nan, else true
+        out = np.where(np.logical_or(out == 0.0, c == 0.0), 0.0, np.minimum(out, c))
+    return out
+
+
+def _np_or(*conds):
+    out = conds[0]
+    for c in conds[1:]:  # true if any is true, else nan if any is nan, else false
+        out = np.where(np.logical_or(out == 1.0, c == 1.0), 1.0, np.maximum(out, c))
+    return out
+
+
+def _np_piecewise(*args):
+    """``args = (v1, c1, v2, c2, ..., [otherwise])``: the first value whose condition is true;
+    nan where a condition reached first is undefined, or where none holds without otherwise."""
+    out = args[-1] if len(args) % 2 else np.nan
+    for i in range(len(args) - 2 - len(args) % 2, -1, -2):
+        out = np.where(args[i + 1] == 1.0, args[i], np.where(args[i + 1] == 0.0, out, np.nan))
+    return out
+
+
+def _emit_piecewise_math(a: Code, c: Consts) -> str:
+    # A conditional expression: only the chosen branch is evaluated.
+    out = a[-1] if len(a) % 2 else "math.nan"
+    for i in range(len(a) - 2 - len(a) % 2, -1, -2):
+        out = f"({a[i]} if {a[i + 1]} else {out})"
+    return out
+
+
+def _emit_bool_op(word: str) -> Callable[[Code, Consts], str]:
+    return lambda a, c: "(" + f" {word} ".join(a) + ")"
+
+
+MATH_NAMESPACE.update(_lt=_lt, _le=_le, _gt=_gt, _ge=_ge, _eq=_eq, _ne=_ne)
+NUMPY_NAMESPACE.update(_lt=_np_lt, _le=_np_le, _gt=_np_gt, _ge=_np_ge, _eq=_np_eq, _ne=_np_ne,
+                       _and=_np_and, _or=_np_or, _piecewise=_np_piecewise)
+
+
+def _piecewise_to_sympy(*args: sp.Basic) -> sp.Expr:
+    pairs = list(zip(args[0::2], args[1::2]))
+    if len(args) % 2:
+        pairs.append((args[-1], sp.true))
+    return sp.Piecewise(*pairs)
+
+
+def _piecewise_args(expr: sp.Piecewise) -> tuple:
+    """``(v1, c1, ..., vn, cn)``; a final ``(vn, True)`` (SymPy puts True last) gives ``vn`` alone."""
+    out: list = []
+    for value, cond in expr.args:
+        if cond is sp.true:
+            out.append(value)
+            break
+        out += (value, cond)
+    return tuple(out)
+
+
+def _odd_positions(k: int) -> list[bool]:
+    return [i % 2 == 1 for i in range(k)]
+
+
+def _all_positions(k: int) -> list[bool]:
+    return [True] * k
+
+
+def _d_piecewise(b, node, args, wanted):
+    """d/d v_i: the piecewise with the same conditions selecting 1 for branch i, 0 for the
+    others (nan where the function is undefined).  Conditions have no derivative."""
+    out = [None] * len(args)
+    for i in range(0, len(args), 2):  # the values (and the otherwise value)
+        if wanted[i]:
+            sel = [b.zero if j % 2 == 0 else a for j, a in enumerate(args)]
+            sel[i] = b.one
+            out[i] = b.call("piecewise", *sel)
+    return out
+
+
+def _d_none(b, node, args, wanted):  # conditions: structurally zero partials
+    return [None] * len(args)
+
+
+def _condition(name, sympy_cls, label, *, args=None, math=None, numpy=None, arity=2):
+    return Primitive(
+        name=name, arity=arity, label=label, sympy_types=(sympy_cls,), to_sympy=sympy_cls,
+        math=math or _call("_" + name), numpy=numpy or _call("_" + name), partials=_d_none,
+        commutative=name in ("eq", "ne", "and", "or"), boolean=True, condition_args=args,
+        domain="all reals (undefined, nan, when an argument is nan)")
+
+
 PRIMITIVES: tuple[Primitive, ...] = (
     # Leaves first: their op codes are fixed (CONST = 0, SYMBOL = 1).
     Primitive("constant", 0, "const", (), lambda v: v, _no_code, _no_code, _leaf_partials),
@@ -373,6 +557,22 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("linear_form", None, "Σu·v", (), _linear_form_to_sympy, _emit_linear_form,
               _emit_linear_form, _d_linear_form,
               sample_matvec=lambda m, v: f"({m} @ {v})"),
+    # Conditions and piecewise (docs/primitives.md, "Piecewise and conditions").
+    _condition("lt", sp.StrictLessThan, "<"),
+    _condition("le", sp.LessThan, "≤"),
+    _condition("gt", sp.StrictGreaterThan, ">"),
+    _condition("ge", sp.GreaterThan, "≥"),
+    _condition("eq", sp.Equality, "="),
+    _condition("ne", sp.Unequality, "≠"),
+    _condition("and", sp.And, "∧", args=_all_positions, math=_emit_bool_op("and"), arity=None),
+    _condition("or", sp.Or, "∨", args=_all_positions, math=_emit_bool_op("or"), arity=None),
+    _condition("not", sp.Not, "¬", args=_all_positions, math=lambda a, c: f"(not {a[0]})",
+               numpy=lambda a, c: f"(1.0 - {a[0]})", arity=1),
+    Primitive("piecewise", None, "if", (sp.Piecewise,), _piecewise_to_sympy,
+              _emit_piecewise_math, _call("_piecewise"), _d_piecewise,
+              domain="where the selected branch is; nan where no condition holds (no "
+                     "otherwise branch) or a condition reached first is undefined",
+              condition_args=_odd_positions, sympy_args=_piecewise_args),
 )
 
 CONST = 0

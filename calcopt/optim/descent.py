@@ -72,8 +72,9 @@ def _armijo(armijo: Any) -> tuple[float, float]:
 
 def resolve(g, data: Any = None, step: Any = None, line_search: str | None = None,
             momentum: str | None = None, box=None, L: Any = None, mu: Any = None,
-            beta: Any = None, armijo: Any = ARMIJO) -> Scheme:
-    """The :class:`Scheme` a ``gd`` call with these arguments runs (shared with ``predict``)."""
+            beta: Any = None, armijo: Any = ARMIJO, curv: Curvature | None = None) -> Scheme:
+    """The :class:`Scheme` a ``gd`` call with these arguments runs (shared with ``predict``,
+    which passes the curvature it has already found as ``curv``)."""
     runs.choice(line_search, "line_search", LINE_SEARCHES)
     runs.choice(momentum, "momentum", MOMENTA)
     if line_search is not None and momentum is not None:
@@ -86,8 +87,10 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
     ab = _armijo(armijo)
     need_curv = (step is None and line_search is None) or (momentum == "heavy_ball" and beta is None) \
         or (momentum == "nesterov" and beta is None)
-    curv = curvature(g, data, box, L, mu) if need_curv and not (L is not None and momentum is None) \
-        else (Curvature(L, mu, False, "given", "L given explicitly") if L is not None else None)
+    if curv is None:
+        curv = curvature(g, data, box, L, mu) if need_curv and not (
+            L is not None and momentum is None) else (
+            Curvature(L, mu, False, "given", "L given explicitly") if L is not None else None)
     Lf = _float(curv.L) if curv else None
     muf = _float(curv.mu) if curv else None
     Lf = Lf if Lf is not None and Lf > 0 else None

@@ -141,12 +141,15 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
         assumptions.append("every iterate stays in the box (L and mu hold there only)")
     if Lf is None or not Lf > 0:
         return _fail(method, f"no smoothness constant L: {curv.how}", assumptions, consts)
+    convex, why_not = _convex(g, muf, curv)
+    if method == "gd" and not convex:
+        return _fail("gd", why_not, assumptions, consts)
     x0v = np.array(runs.start_point(g, x0)) if x0 is not None else None
     mn = minimiser(g, data, x_star, f_star, x0v)
     consts.update(x_star=mn.x, f_star=mn.f)
     assumptions.append(f"x* = {None if mn.x is None else mn.x.tolist()}, f* = {mn.f} ({mn.how})")
     if mn.x is None:
-        return _fail(method, f"no minimiser x*: {mn.how}", assumptions, consts)
+        return _fail(method, f"no minimiser x* ({mn.how})", assumptions, consts)
     R = f0 = None
     if x0v is not None:
         R = float(np.linalg.norm(x0v - mn.x))
@@ -156,16 +159,12 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     strongly = muf is not None and muf > 0
     if strongly:
         consts["kappa"] = Lf / muf
-    convex, why_not = _convex(g, muf, curv)
     if method == "sgd":
         return _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, Lf, muf,
                             mn, R, f0, consts, assumptions)
-    scheme = resolve(g, data, step, line_search, momentum, box, Lf, muf if muf is not None else None,
-                     beta, armijo)
+    scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo, curv=curv)
     consts.update(step=scheme.step, beta=scheme.beta)
     name = scheme.method
-    if not convex:
-        return _fail(name, why_not, assumptions, consts)
     args = (name, scheme, Lf, muf, strongly, R, f0, consts, assumptions, quantity, mn, g)
     return {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
             "fista": _fista, "nesterov": _nesterov}[scheme.kind](*args)

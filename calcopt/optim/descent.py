@@ -212,9 +212,12 @@ def _fast(g, fg, x, step, iters, tol, bar):
     if why == "nonfinite":
         arr = arr[:-1]
     # f and the gradient norm at every iterate: one vectorised evaluation each
+    cols = list(arr.T)  # the generated numpy code directly: the points are already checked
     with np.errstate(all="ignore"):
-        fs = np.atleast_1d(g.value(arr, backend="numpy"))
-        gns = np.linalg.norm(np.reshape(g.grad(arr, backend="numpy"), arr.shape), axis=1)
+        fs = np.broadcast_to(g.function("numpy")(cols, ()), (len(arr),)).astype(float)
+        grads = g.gradient_graph().function("numpy")(cols, ())
+        grads = (grads,) if n == 1 else grads
+        gns = np.sqrt(sum(np.square(np.broadcast_to(gi, (len(arr),))) for gi in grads))
     finite = np.isfinite(fs) & np.isfinite(gns)
     if not finite.all():  # e.g. f overflows where the gradient does not
         keep = int(np.argmin(finite))

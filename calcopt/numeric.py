@@ -115,12 +115,21 @@ class MeanProgram:
         self.source, self.layout = meancode.generate_mean(table, outputs, variables, parameters)
         self.function: Callable = codegen.build(self.source, "numpy")
 
-    def prepare(self, columns: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:
-        """The data arrays of :attr:`layout` (samples on axis 0) from validated columns."""
+    def prepare(self, columns: tuple[np.ndarray, ...] | None,
+                shared: dict | None = None) -> tuple[np.ndarray, ...]:
+        """The data arrays of :attr:`layout` (samples on axis 0) from validated columns
+        (:func:`as_data`).  ``shared``: a dict to pass to every ``prepare`` of the same columns
+        in one run, so that programs with the same stacks (gradient and value-and-gradient)
+        share them instead of stacking the data twice."""
         cols = columns or ()
-        return tuple(cols[pos[0]] if kind == "column"
-                     else np.ascontiguousarray(np.stack([cols[j] for j in pos], axis=1))
-                     for kind, pos in self.layout)
+        shared = {} if shared is None else shared
+        out = []
+        for kind, pos in self.layout:
+            if (kind, pos) not in shared:
+                shared[kind, pos] = cols[pos[0]] if kind == "column" else \
+                    np.ascontiguousarray(np.stack([cols[j] for j in pos], axis=1))
+            out.append(shared[kind, pos])
+        return tuple(out)
 
     def __call__(self, x: np.ndarray, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -164,7 +173,7 @@ def sample_means(graph: Any, what: str = "gradient") -> MeanProgram:
 # --- validating user input -----------------------------------------------------------------
 
 
-def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
+def _numeric_array(value: Any, what: str, error: type, copy: bool = True) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged nested lists, exotic objects
@@ -177,7 +186,7 @@ def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
     elif arr.dtype.kind not in "iuf":  # booleans, strings, complex numbers
         raise error(f"{what} must be real numbers; got dtype {arr.dtype} from {value!r}")
     try:
-        out = arr.astype(float)
+        out = arr.astype(float, copy=copy)
     except OverflowError:
         out = None
     # Real SymPy/Python numbers are finite, so an infinity here is an overflow (SymPy's own
@@ -262,7 +271,10 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")
     if isinstance(data, Mapping):
         given = _by_position(data, params, "data", DataError, "missing data for params {missing}")
-        cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError) for i in range(len(params))]
+        # Float columns are used as they are (no copy: data is only ever read; copying a
+        # strided column of a large matrix costs more than a whole SGD run's set-up should).
+        cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError, copy=False)
+                for i in range(len(params))]
     else:
         table = _numeric_array(data, "data", DataError)
         if table.ndim != 2 or table.shape[1] != len(params):

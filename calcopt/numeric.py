@@ -127,13 +127,30 @@ class MeanProgram:
         for kind, pos in self.layout:
             if (kind, pos) not in shared:
                 shared[kind, pos] = cols[pos[0]] if kind == "column" else \
-                    np.ascontiguousarray(np.stack([cols[j] for j in pos], axis=1))
+                    _stacked([cols[j] for j in pos])
             out.append(shared[kind, pos])
         return tuple(out)
 
     def __call__(self, x: np.ndarray, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
         with np.errstate(all="ignore"):
             return self.function(x, arrays)
+
+
+def _stacked(cols: list[np.ndarray]) -> np.ndarray:
+    """The ``(N, k)`` matrix of the columns, rows contiguous (a mini-batch is a row gather).
+
+    Columns that are consecutive columns of one float matrix (``X[:, j]``, or ``as_data`` of an
+    ``(N, p)`` array) are used in place, as a read-only view: stacking them would copy the
+    whole data set only to rebuild ``X``."""
+    c0 = cols[0]
+    if c0.dtype == np.float64 and c0.base is not None and all(
+            c.base is c0.base and c.dtype == np.float64 and c.shape == c0.shape
+            and c.strides == c0.strides for c in cols):
+        start = c0.__array_interface__["data"][0]
+        if all(c.__array_interface__["data"][0] == start + 8 * j for j, c in enumerate(cols)):
+            return np.lib.stride_tricks.as_strided(c0, (len(c0), len(cols)), (c0.strides[0], 8),
+                                                   writeable=False)
+    return np.ascontiguousarray(np.stack(cols, axis=1))
 
 
 _MEANS = ("value", "gradient", "value_and_gradient")
@@ -276,7 +293,7 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError, copy=False)
                 for i in range(len(params))]
     else:
-        table = _numeric_array(data, "data", DataError)
+        table = _numeric_array(data, "data", DataError, copy=False)
         if table.ndim != 2 or table.shape[1] != len(params):
             raise DataError(f"data array must have shape (N, {len(params)}) with columns "
                             f"{names}; got shape {table.shape}")

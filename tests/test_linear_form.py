@@ -268,3 +268,23 @@ def test_backprop_adjoints_of_the_variables_are_the_gradient():
     x = np.linspace(-0.5, 0.5, D)
     bp = g.backprop(x, data=data)
     assert_close([bp.adjoints[v] for v in g.variable_nodes], g.grad(x, data=data), 1e-13, "bp")
+
+
+def test_prepare_uses_columns_of_one_matrix_in_place_and_copies_otherwise():
+    g = graph("logistic")
+    prog = numeric.sample_means(g)
+    rng = np.random.default_rng(6)
+    Xy = rng.normal(size=(20, D + 1))
+    [_, view] = prog.prepare(numeric.as_data(Xy, g.params))
+    assert np.shares_memory(view, Xy) and not view.flags.writeable
+    assert np.array_equal(view, Xy[:, :D])
+    # Columns out of order, or from separate arrays: a fresh C-ordered copy.
+    data = {**{a: Xy[:, D - 1 - j] for j, a in enumerate(A)}, b: Xy[:, D]}
+    [_, copy] = prog.prepare(numeric.as_data(data, g.params))
+    assert not np.shares_memory(copy, Xy) and copy.flags.c_contiguous
+    assert np.array_equal(copy, Xy[:, D - 1::-1])
+    shared: dict = {}
+    first = prog.prepare(numeric.as_data(data, g.params), shared)
+    again = numeric.sample_means(g, "value_and_gradient").prepare(
+        numeric.as_data(data, g.params), shared)
+    assert first[1] is again[1]

@@ -91,7 +91,8 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
     gamma = float(gamma)
     if not (math.isfinite(gamma) and gamma >= 0):
         raise OptionError(f"gamma must be a finite number >= 0; got {gamma!r}")
-    return "inverse", (beta, gamma), f"sgd, steps beta/(gamma + k) with beta {beta:.6g}, gamma {gamma:.6g}"
+    return "inverse", (beta, gamma), (f"sgd, steps beta/(gamma + k) with beta {beta:.6g}, "
+                                      f"gamma {gamma:.6g}")
 
 
 def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
@@ -129,9 +130,10 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     # the sample-mean code (calcopt.numeric.sample_means): one call per mini-batch
     grad_prog = numeric.sample_means(g, "gradient")
     grad = grad_prog.function
-    arrays = grad_prog.prepare(tuple(D))
+    shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
+    arrays = grad_prog.prepare(tuple(D), shared)
     full_prog = numeric.sample_means(g, "value_and_gradient")
-    full_arrays = full_prog.prepare(tuple(D))
+    full_arrays = full_prog.prepare(tuple(D), shared)
     rng = np.random.default_rng(seed)
 
     xs, fs, gns, rec = [], [], [], []
@@ -149,8 +151,11 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
 
     if record_every and not record(0, x):
         raise OptionError(f"the objective is not finite at x0 = {x.tolist()}")
-    steps = np.full(iters, params) if kind == "constant" else \
-        params[0] / (params[1] + np.arange(1, iters + 1))
+    def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
+        return np.full(k, params) if kind == "constant" else \
+            params[0] / (params[1] + np.arange(1, k + 1))
+
+    constant = params if kind == "constant" else None
     bar = runs.progress_bar(progress, iters, method)
     why, k, shuffled = "iterations", 0, arrays
     try:
@@ -166,7 +171,8 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
                         shuffled = tuple(a[perm] for a in arrays)
                     batch = tuple(a[j * B:(j + 1) * B] for a in shuffled)
                 gk = grad(x, batch)
-                new = x - steps[k] * gk
+                alpha = constant if constant is not None else params[0] / (params[1] + k + 1)
+                new = x - alpha * gk
                 if not np.isfinite(new).all():
                     why = "nonfinite"
                     break
@@ -197,6 +203,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
             "seed": seed, "N": N, "x0": x0, "data": data}
     n = len(g.wrt)
     return Run(x=np.asarray(x, dtype=float), xs=np.array(xs, dtype=float).reshape(len(xs), n),
-               f=np.array(fs), grad_norm=np.array(gns), steps=steps[:k], recorded=np.array(rec, dtype=int),
+               f=np.array(fs), grad_norm=np.array(gns), steps=steps_until(k),
+               recorded=np.array(rec, dtype=int),
                iters=k, converged=False, diverged=why == "nonfinite", reason=reason,
                method=method, time=perf_counter() - t_start, wrt=tuple(g.wrt), info=info)

@@ -4,8 +4,6 @@ The constants come from the analysis layer (calcopt.conditioning, calcopt.argmin
 test says otherwise; the quadratics have rational Hessians so L, mu, x* are exact.
 """
 
-import math
-
 import numpy as np
 import pytest
 import sympy as sp

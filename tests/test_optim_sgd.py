@@ -151,3 +151,19 @@ def test_no_data_no_sgd():
         calcopt.sgd(calcopt.compile(w**2), {}, [1.0], step=0.1)
     with pytest.raises(OptionError, match="batch_size"):
         calcopt.minibatch_variance(MEAN, {a: DATA}, [0.0], [0, 5])
+
+
+def test_ctrl_c_returns_the_partial_sgd_run():
+    import _thread
+    import threading
+    g, D = lstsq(N=300)
+    calcopt.sgd(g, D, [0.0, 0.0], batch_size=10, step=0.01, iters=3, seed=0)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        run = calcopt.sgd(g, D, [0.0, 0.0], batch_size=10, step=0.01, iters=10**8, seed=0)
+    finally:
+        timer.cancel()
+    assert run.reason == "interrupted" and 0 < run.iters < 10**8
+    assert run.recorded[-1] == run.iters and len(run.xs) == len(run.f) == len(run.recorded)
+    assert np.array_equal(run.x, run.xs[-1]) and run.steps.shape == (run.iters,)

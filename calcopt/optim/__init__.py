@@ -13,4 +13,5 @@ from .results import Run
 from .stochastic import sgd
 from .variance import MinibatchVariance, minibatch_variance
 
-__all__ = ["MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance", "predict", "sgd"]
+__all__ = ["MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd",
+           "minibatch_variance", "predict", "sgd"]

@@ -76,7 +76,8 @@ class RateCheck:
                  f" predicted_rate: {fmt(self.predicted_rate)}",
                  f"          ratio: {fmt(self.ratio)}", f"          holds: {self.holds}"]
         if self.floor is not None:
-            lines.append(f"        plateau: {fmt(self.plateau)} (predicted floor {fmt(self.floor)})")
+            lines.append(f"        plateau: {fmt(self.plateau)} "
+                         f"(predicted floor {fmt(self.floor)})")
         lines.append(f"        verdict: {self.verdict}")
         return "\n".join(lines)
 
@@ -100,7 +101,8 @@ def _rounding(p: Prediction, err0: float) -> float:
 def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
     """Compare a run (or several SGD runs with different seeds) with a prediction."""
     if not isinstance(prediction, Prediction):
-        raise OptionError(f"check takes a Prediction from calcopt.predict; got {type(prediction).__name__}")
+        raise OptionError("check takes a Prediction from calcopt.predict; got "
+                          f"{type(prediction).__name__}")
     if not prediction.applies:
         raise OptionError(f"the prediction does not apply: {prediction.failed}")
     many = list(run) if isinstance(run, (list, tuple)) else [run]

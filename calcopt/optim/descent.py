@@ -85,8 +85,8 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
         raise OptionError(f"beta (momentum) must lie in (0, 1); got {beta!r}")
     L = runs.positive(L, "L", allow_none=True) if L is not None else None
     ab = _armijo(armijo)
-    need_curv = (step is None and line_search is None) or (momentum == "heavy_ball" and beta is None) \
-        or (momentum == "nesterov" and beta is None)
+    need_curv = (step is None and line_search is None) or (
+        momentum in ("heavy_ball", "nesterov") and beta is None)
     if curv is None:
         curv = curvature(g, data, box, L, mu) if need_curv and not (
             L is not None and momentum is None) else (
@@ -105,7 +105,8 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
         return Scheme("exact", None, None, ab, curv, f"gd, exact line search: {how}")
     if momentum is None:
         if line_search is None and step is None and Lf is not None:
-            return Scheme("fixed", 1 / Lf, None, ab, curv, f"gd, fixed step 1/L = {1 / Lf:.6g}{src}")
+            return Scheme("fixed", 1 / Lf, None, ab, curv,
+                          f"gd, fixed step 1/L = {1 / Lf:.6g}{src}")
         if line_search is None and step is not None:
             return Scheme("fixed", step, None, ab, curv, f"gd, fixed step {step:.6g}")
         t0 = step if step is not None else 1.0

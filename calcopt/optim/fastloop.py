@@ -54,8 +54,10 @@ def _loop_source(gradient_source: str, n: int) -> str:
 def fixed_step_loop(g) -> Callable:
     """``loop(x0, step, iters, tol**2, append_x) -> why it stopped``.
 
-    Passes each new iterate (a tuple) to ``append_x`` (``list.extend`` of a flat buffer, say); returns ``'converged'`` (the squared gradient norm at the last iterate is <= tol**2),
-    ``'nonfinite'`` (it is nan or inf, or overflowed) or ``'iterations'``.  Raises what the math code raises (``OverflowError``, ``ValueError``).
+    Passes each new iterate (a tuple) to ``append_x`` (``list.extend`` of a flat buffer, say);
+    returns ``'converged'`` (the squared gradient norm at the last iterate is <= tol**2),
+    ``'nonfinite'`` (it is nan or inf, or overflowed) or ``'iterations'``.  Raises what the
+    math code raises (``OverflowError``, ``ValueError``).
     """
     fn = _CACHE.get(g)
     if fn is None:

@@ -13,8 +13,8 @@ which (``applies=False``, ``failed``) instead of giving a number.
 >>> p = calcopt.predict(g, step=2/11, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0])
 >>> p.quantity, round(p.rate, 6), p.tight                   # (kappa - 1)/(kappa + 1)
 ('distance', 0.818182, True)
->>> calcopt.predict(g, step=0.25, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0]).failed
-'step 0.25 >= 2/L = 0.2: gradient descent is not guaranteed to converge (it diverges on f = L x^2/2)'
+>>> print(calcopt.predict(g, step=0.25, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0]).failed)
+step 0.25 >= 2/L = 0.2: gradient descent is not guaranteed to converge (it diverges on f = L x^2/2)
 """
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ class Prediction:
         if self.floor is not None:
             lines.append(f"     floor: {self.floor:.6g} (expected f-gap as k -> oo)")
         if self._bound is not None:
-            lines.append("  bound(k): " + ", ".join(f"k={k}: {self.bound(k):.4g}" for k in (0, 10, 100)))
+            lines.append("  bound(k): " + ", ".join(f"k={k}: {self.bound(k):.4g}"
+                                                    for k in (0, 10, 100)))
         lines += [f"   assumes: {a}" for a in self.assumptions]
         lines.append(f"    source: {self.source}")
         if self.classical is not None:
@@ -248,7 +249,8 @@ def _need_strong(name, what, strongly, mu, assumptions, consts):
 def _exact(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
     bad = _need_strong(name, "the exact line search rate", strongly, mu, assumptions, consts)
     if bad or quantity not in (None, "f_gap"):
-        return bad or _fail(name, "the exact line search bound is on the f-gap", assumptions, consts)
+        return bad or _fail(name, "the exact line search bound is on the f-gap", assumptions,
+                            consts)
     q = ((L / mu - 1) / (L / mu + 1)) ** 2
     assumptions.append("f mu-strongly convex and L-smooth; exact steps")
     bound = None if f0 is None else (lambda k: q ** k * f0)

@@ -62,7 +62,8 @@ class MinibatchVariance:
     samples: int
 
     def table(self) -> str:
-        head = f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} {'s/sample':>10}"
+        head = (f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} "
+                f"{'s/sample':>10}")
         rows = [f"{b:>7d} {m:>12.5g} {p:>12.5g} {r:>8.4f} {s:>6.3f} {t:>10.3g}"
                 for b, m, p, r, s, t in zip(self.batch_sizes, self.measured, self.predicted,
                                             self.ratio, self.rel_se, self.seconds_per_sample)]

@@ -173,7 +173,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
                 gk = grad(x, batch)
                 alpha = constant if constant is not None else params[0] / (params[1] + k + 1)
                 new = x - alpha * gk
-                if not np.isfinite(new).all():
+                if not math.isfinite(new @ new):  # nan, inf or about to overflow
                     why = "nonfinite"
                     break
                 x = new

@@ -7,10 +7,15 @@ and the entry carries everything the system knows about it:
 * ``math`` / ``numpy``: the code it generates for the two numeric back ends;
 * ``partials``: its local partial derivatives, as a rule that builds derivative
   nodes with a :class:`calcopt.table.Builder` (used by forward *and* reverse mode);
-* ``label``, ``domain``: how it is drawn and where it is defined.
+* ``label``, ``domain``: how it is drawn and where it is defined;
+* ``interval``, ``undefined``, ``monotonicity``, ``curvature``: what the analyses know
+  about it over a box (rigorous interval extension, where it may be undefined, and its
+  bound-aware monotonicity and curvature; see :mod:`calcopt.intervalarith` and
+  :mod:`calcopt.shape_rules`).  Their defaults are sound: the whole line, "may be
+  undefined", unknown.
 
-Later analyses (interval extension, curvature, monotonicity) add *fields* here,
-not new dispatch chains elsewhere.  Adding a primitive is adding one entry.
+Analyses add *fields* here, not new dispatch chains elsewhere.  Adding a primitive is
+adding one entry.
 
 Conventions at non-differentiable points (documented in ``docs/primitives.md``)
 follow ``sympy.diff`` so exact results agree with SymPy:
@@ -41,6 +46,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
+
+from . import intervalarith as ia
+from . import shape_rules as sr
 
 Code = Sequence[str]
 Consts = Sequence[Any]  # the exact constant of each argument, or None when it is not a constant
@@ -94,6 +102,27 @@ class Primitive:
     sympy_args:
         How the arguments are read from the SymPy object; ``None``: its ``args``
         (``Piecewise`` flattens its ``(expr, cond)`` pairs).
+    interval:
+        ``(argument intervals, argument constants) -> Interval``: a rigorous enclosure of
+        the values the operation takes where it is defined, for arguments anywhere in their
+        intervals (:class:`calcopt.intervalarith.Interval`, outward rounded; conditions give
+        ``[1, 1]``, ``[0, 0]`` or ``[0, 1]``).  Default: the whole line.
+    undefined:
+        ``(argument intervals, constants) -> bool``: may the operation be undefined somewhere
+        on the box (``log`` of an interval reaching 0)?  Default ``True``.
+    monotonicity:
+        ``(argument intervals, constants) -> list``: per argument ``"nondecreasing"``,
+        ``"nonincreasing"``, ``"constant"`` or ``None`` (unknown) on the box.
+    curvature:
+        ``(argument intervals, constants) -> str | None``: ``"convex"``, ``"concave"``,
+        ``"affine"`` or ``None``, jointly in the arguments whose constant is ``None``.
+    smooth:
+        ``(argument intervals, constants) -> bool``: twice continuously differentiable on the
+        box (no kink, jump or infinite derivative there).  Default ``False``.
+    composite:
+        ``(view, node) -> (curvature, explanation) | None``: the curvature of compositions
+        with this outer operation that the plain composition rule rejects (log-sum-exp,
+        Euclidean norms, quadratic over linear); see :mod:`calcopt.shape_rules`.
     """
 
     name: str
@@ -108,11 +137,16 @@ class Primitive:
     domain: str = "all reals"
     cost: int = 1
     sample_matvec: Callable[[str, str], str] | None = None
-    # Later properties (interval extension, curvature, monotonicity) are added as fields here.
     # Conditions (Piecewise): see "Piecewise and conditions" in docs/primitives.md.
     boolean: bool = False
     condition_args: Callable[[int], Sequence[bool]] | None = None
     sympy_args: Callable[[sp.Basic], tuple] | None = None
+    interval: Callable[[Sequence[ia.Interval], Consts], ia.Interval] = lambda a, c: ia.WHOLE
+    undefined: Callable[[Sequence[ia.Interval], Consts], bool] = lambda a, c: True
+    monotonicity: Callable[[Sequence[ia.Interval], Consts], list] = sr.unknown_monotonicity
+    curvature: Callable[[Sequence[ia.Interval], Consts], str | None] = sr.unknown_curvature
+    smooth: Callable[[Sequence[ia.Interval], Consts], bool] = lambda a, c: False
+    composite: Callable[[Any, int], tuple[str, str] | None] = sr.no_composite
 
 
 # --- helpers for generated code ------------------------------------------------------------
@@ -310,11 +344,26 @@ def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the c
     raise AssertionError("leaves generate no operation code")
 
 
-def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4):
+def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4, *,
+              interval=None, curvature=None, monotonicity=None, undefined=None, smooth=None,
+              composite=sr.no_composite):
+    """A one-argument function; ``interval`` maps one Interval to one Interval, ``curvature``
+    and ``monotonicity`` are shape rules, or plain values that hold on every box.  Omitted
+    analysis fields take the sound defaults: the whole line, unknown curvature and
+    monotonicity, "may be undefined", not known to be smooth."""
+    interval = interval or (lambda x: ia.WHOLE)
+    undefined = undefined or (lambda a, c: True)
+    smooth = smooth or (lambda a, c: False)
+    if not callable(curvature):
+        curvature = sr.constant_rule(curvature)
+    if not callable(monotonicity):
+        monotonicity = sr.constant_rule(monotonicity, monotonicity=True)
     return Primitive(
         name=name, arity=1, label=label or name, sympy_types=(sympy_cls,),
         to_sympy=sympy_cls, math=_call(math_fn), numpy=_call(np_fn),
         partials=_unary(rule), domain=domain, cost=cost,
+        interval=lambda a, c: interval(a[0]), undefined=undefined,
+        monotonicity=monotonicity, curvature=curvature, smooth=smooth, composite=composite,
     )
 
 
@@ -509,70 +558,135 @@ def _d_none(b, node, args, wanted):  # conditions: structurally zero partials
     return [None] * len(args)
 
 
-def _condition(name, sympy_cls, label, *, args=None, math=None, numpy=None, arity=2):
+def _condition(name, sympy_cls, label, interval, *, args=None, math=None, numpy=None, arity=2):
     return Primitive(
         name=name, arity=arity, label=label, sympy_types=(sympy_cls,), to_sympy=sympy_cls,
         math=math or _call("_" + name), numpy=numpy or _call("_" + name), partials=_d_none,
         commutative=name in ("eq", "ne", "and", "or"), boolean=True, condition_args=args,
-        domain="all reals (undefined, nan, when an argument is nan)")
+        domain="all reals (undefined, nan, when an argument is nan)",
+        interval=interval, undefined=sr.never, smooth=sr.always)
+
+
+def _pow_interval(a, c):
+    e = c[1]
+    if e is not None and e.is_real:
+        return ia.pow_const(a[0], e)
+    return ia.pow_general(a[0], a[1])
+
+
+def _not(x: ia.Interval) -> ia.Interval:
+    return ia.Interval(1.0 - x.hi, 1.0 - x.lo)
+
+
+_max_curvature, _max_monotonicity = sr.extremum_rules(largest=True)
+_min_curvature, _min_monotonicity = sr.extremum_rules(largest=False)
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
     # Leaves first: their op codes are fixed (CONST = 0, SYMBOL = 1).
     Primitive("constant", 0, "const", (), lambda v: v, _no_code, _no_code, _leaf_partials),
     Primitive("symbol", 0, "sym", (), lambda s: s, _no_code, _no_code, _leaf_partials),
-    Primitive("add", None, "+", (sp.Add,), sp.Add, _emit_add, _emit_add, _d_add, commutative=True),
-    Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True),
+    Primitive("add", None, "+", (sp.Add,), sp.Add, _emit_add, _emit_add, _d_add, commutative=True,
+              interval=lambda a, c: ia.add(*a), undefined=sr.never,
+              monotonicity=sr.add_monotonicity, curvature=sr.affine, smooth=sr.always),
+    Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True,
+              interval=lambda a, c: ia.mul(*a), undefined=sr.never,
+              monotonicity=sr.mul_monotonicity, curvature=sr.mul_curvature, smooth=sr.always,
+              composite=sr.mul_composite),
     Primitive("pow", 2, "^", (sp.Pow,), sp.Pow, _emit_pow("math.sqrt", "math.pow"),
               _emit_pow("np.sqrt", "np.power"), _d_pow, cost=4,
-              domain="base > 0 for non-integer exponents; base != 0 for negative exponents"),
-    _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n),
+              domain="base > 0 for non-integer exponents; base != 0 for negative exponents",
+              interval=_pow_interval, undefined=sr.pow_undefined,
+              monotonicity=sr.pow_monotonicity, curvature=sr.pow_curvature,
+              smooth=sr.pow_smooth, composite=sr.pow_composite),
+    _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n,
+              interval=ia.exp, curvature="convex", monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("log", sp.log, "math.log", "np.log",
-              lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0"),
-    _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a)),
-    _function("cos", sp.cos, "math.cos", "np.cos", lambda b, n, a: b.neg(b.call("sin", a))),
+              lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0",
+              interval=ia.log, curvature="concave", monotonicity=sr.INC,
+              undefined=sr.log_undefined, smooth=sr.log_smooth, composite=sr.log_composite),
+    _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a),
+              interval=ia.sin, curvature=sr.sin_curvature, monotonicity=sr.sin_monotonicity,
+              undefined=sr.never, smooth=sr.always),
+    _function("cos", sp.cos, "math.cos", "np.cos", lambda b, n, a: b.neg(b.call("sin", a)),
+              interval=ia.cos, curvature=sr.cos_curvature, monotonicity=sr.cos_monotonicity,
+              undefined=sr.never, smooth=sr.always),
     _function("tan", sp.tan, "math.tan", "np.tan",
-              lambda b, n, a: b.add(b.one, _square(b, n)), domain="cos(a) != 0"),
-    _function("sinh", sp.sinh, "math.sinh", "np.sinh", lambda b, n, a: b.call("cosh", a)),
-    _function("cosh", sp.cosh, "math.cosh", "np.cosh", lambda b, n, a: b.call("sinh", a)),
+              lambda b, n, a: b.add(b.one, _square(b, n)), domain="cos(a) != 0",
+              interval=ia.tan, curvature=sr.tan_curvature, monotonicity=sr.tan_monotonicity,
+              undefined=sr.tan_undefined, smooth=sr.tan_smooth),
+    _function("sinh", sp.sinh, "math.sinh", "np.sinh", lambda b, n, a: b.call("cosh", a),
+              interval=ia.sinh, curvature=sr.convex_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
+    _function("cosh", sp.cosh, "math.cosh", "np.cosh", lambda b, n, a: b.call("sinh", a),
+              interval=ia.cosh, curvature="convex", monotonicity=sr.even_monotonicity,
+              undefined=sr.never, smooth=sr.always),
     _function("tanh", sp.tanh, "math.tanh", "np.tanh",
-              lambda b, n, a: b.add(b.one, b.neg(_square(b, n)))),
-    _function("asin", sp.asin, "math.asin", "np.arcsin", _d_asin, domain="-1 <= a <= 1"),
+              lambda b, n, a: b.add(b.one, b.neg(_square(b, n))),
+              interval=ia.tanh, curvature=sr.concave_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
+    _function("asin", sp.asin, "math.asin", "np.arcsin", _d_asin, domain="-1 <= a <= 1",
+              interval=ia.asin, curvature=sr.convex_right, monotonicity=sr.INC,
+              undefined=sr.unit_undefined, smooth=sr.unit_smooth),
     _function("acos", sp.acos, "math.acos", "np.arccos",
-              lambda b, n, a: b.neg(_d_asin(b, n, a)), domain="-1 <= a <= 1"),
+              lambda b, n, a: b.neg(_d_asin(b, n, a)), domain="-1 <= a <= 1",
+              interval=ia.acos, curvature=sr.concave_right, monotonicity=sr.DEC,
+              undefined=sr.unit_undefined, smooth=sr.unit_smooth),
     _function("atan", sp.atan, "math.atan", "np.arctan",
-              lambda b, n, a: b.pow(b.add(b.one, _square(b, a)),
-                                    b.minus_one)),
+              lambda b, n, a: b.pow(b.add(b.one, _square(b, a)), b.minus_one),
+              interval=ia.atan, curvature=sr.concave_right, monotonicity=sr.INC,
+              undefined=sr.never, smooth=sr.always),
     _function("abs", sp.Abs, "abs", "np.abs", lambda b, n, a: b.call("sign", a), label="|·|",
-              cost=1),
-    Primitive("sign", 1, "sign", (sp.sign,), sp.sign, _call("_sign"), _call("np.sign"), _d_zero),
+              cost=1, interval=ia.abs_, curvature=sr.abs_curvature,
+              monotonicity=sr.even_monotonicity, smooth=sr.abs_smooth, undefined=sr.never),
+    Primitive("sign", 1, "sign", (sp.sign,), sp.sign, _call("_sign"), _call("np.sign"), _d_zero,
+              interval=lambda a, c: ia.sign(a[0]), undefined=sr.never,
+              monotonicity=sr.sign_monotonicity, curvature=sr.step_curvature,
+              smooth=sr.step_smooth),
     Primitive("heaviside", 2, "H", (sp.Heaviside,), sp.Heaviside, _call("_heaviside"),
-              _call("np.heaviside"), _d_zero),
+              _call("np.heaviside"), _d_zero,
+              interval=lambda a, c: ia.heaviside(*a), undefined=sr.never,
+              monotonicity=sr.heaviside_monotonicity, curvature=sr.step_curvature,
+              smooth=sr.step_smooth),
     Primitive("max", None, "max", (sp.Max,), sp.Max, _max_math, _max_np, _d_minmax("max"),
-              commutative=True),
+              commutative=True, interval=lambda a, c: ia.max_(*a), undefined=sr.never,
+              monotonicity=_max_monotonicity, curvature=_max_curvature,
+              smooth=sr.extremum_smooth(largest=True)),
     Primitive("min", None, "min", (sp.Min,), sp.Min, _min_math, _min_np, _d_minmax("min"),
-              commutative=True),
-    # Created by the compiler, never read from a SymPy class; analysis fields (affine in the
-    # variables, monotone in u_i by the sign of v_i) to be added with the others.
+              commutative=True, interval=lambda a, c: ia.min_(*a), undefined=sr.never,
+              monotonicity=_min_monotonicity, curvature=_min_curvature,
+              smooth=sr.extremum_smooth(largest=False)),
+    # Created by the compiler, never read from a SymPy class.  Analysis fields: the interval
+    # sum of interval products, defined and smooth everywhere (a polynomial); monotonicity and
+    # curvature keep the sound "unknown" defaults.
     Primitive("linear_form", None, "Σu·v", (), _linear_form_to_sympy, _emit_linear_form,
               _emit_linear_form, _d_linear_form,
-              sample_matvec=lambda m, v: f"({m} @ {v})"),
+              sample_matvec=lambda m, v: f"({m} @ {v})",
+              interval=lambda a, c: ia.add(*(ia.mul(a[i], a[i + len(a) // 2])
+                                             for i in range(len(a) // 2))),
+              undefined=sr.never, smooth=sr.always),
     # Conditions and piecewise (docs/primitives.md, "Piecewise and conditions").
-    _condition("lt", sp.StrictLessThan, "<"),
-    _condition("le", sp.LessThan, "≤"),
-    _condition("gt", sp.StrictGreaterThan, ">"),
-    _condition("ge", sp.GreaterThan, "≥"),
-    _condition("eq", sp.Equality, "="),
-    _condition("ne", sp.Unequality, "≠"),
-    _condition("and", sp.And, "∧", args=_all_positions, math=_emit_bool_op("and"), arity=None),
-    _condition("or", sp.Or, "∨", args=_all_positions, math=_emit_bool_op("or"), arity=None),
-    _condition("not", sp.Not, "¬", args=_all_positions, math=lambda a, c: f"(not {a[0]})",
-               numpy=lambda a, c: f"(1.0 - {a[0]})", arity=1),
+    _condition("lt", sp.StrictLessThan, "<", lambda a, c: ia.less(a[0], a[1], True)),
+    _condition("le", sp.LessThan, "≤", lambda a, c: ia.less(a[0], a[1], False)),
+    _condition("gt", sp.StrictGreaterThan, ">", lambda a, c: ia.less(a[1], a[0], True)),
+    _condition("ge", sp.GreaterThan, "≥", lambda a, c: ia.less(a[1], a[0], False)),
+    _condition("eq", sp.Equality, "=", lambda a, c: ia.equal(*a)),
+    _condition("ne", sp.Unequality, "≠", lambda a, c: _not(ia.equal(*a))),
+    _condition("and", sp.And, "∧", lambda a, c: ia.min_(*a), args=_all_positions,
+               math=_emit_bool_op("and"), arity=None),
+    _condition("or", sp.Or, "∨", lambda a, c: ia.max_(*a), args=_all_positions,
+               math=_emit_bool_op("or"), arity=None),
+    _condition("not", sp.Not, "¬", lambda a, c: _not(a[0]), args=_all_positions,
+               math=lambda a, c: f"(not {a[0]})", numpy=lambda a, c: f"(1.0 - {a[0]})", arity=1),
     Primitive("piecewise", None, "if", (sp.Piecewise,), _piecewise_to_sympy,
               _emit_piecewise_math, _call("_piecewise"), _d_piecewise,
               domain="where the selected branch is; nan where no condition holds (no "
                      "otherwise branch) or a condition reached first is undefined",
-              condition_args=_odd_positions, sympy_args=_piecewise_args),
+              condition_args=_odd_positions, sympy_args=_piecewise_args,
+              interval=lambda a, c: ia.piecewise(a), undefined=sr.piecewise_undefined,
+              monotonicity=sr.piecewise_monotonicity, curvature=sr.piecewise_curvature,
+              smooth=sr.piecewise_smooth),
 )
 
 CONST = 0

@@ -141,6 +141,8 @@ def test_exact_sign():
 @pytest.mark.parametrize("kwargs, error, text", [
     ({"at": [1.0]}, calcopt.PointError, "entries"),
     ({"at": [[1.0, 2.0], [0.0, 0.0]]}, calcopt.PointError, "one point"),
+    ({"at": [float("nan"), 1.0]}, calcopt.PointError, "non-finite"),
+    ({"at": ["a", 1.0]}, calcopt.PointError, "real numbers"),
     ({"at": {"x": 1, "q": 2}}, calcopt.PointError, "unknown keys"),
     ({"at": [1, 1], "box": {x: (0, 1)}}, calcopt.OptionError, "not both"),
     ({"box": {x: (2, 1)}}, calcopt.DomainError, "lower bound 2 > upper bound 1"),
@@ -176,3 +178,22 @@ def test_kinks_have_no_global_or_box_constants():
         assert c.L is None and c.kappa is None and "kinks" in c.explanation
     away = calcopt.conditioning(g, at=[1])
     assert away.L == 2 and "kinks" in away.explanation
+
+
+def test_quadratic_beyond_the_budget_falls_back_to_numeric():
+    n = 12
+    v = sp.symbols(f"v0:{n}")
+    f = sum((i + 1) * v[i] ** 2 for i in range(n)) + sum(v[i] * v[i + 1] for i in range(n - 1)) / 3
+    g = calcopt.compile(f)
+    c = calcopt.conditioning(g, timeout=1e-4)
+    num = np.linalg.eigvalsh(g.hess(np.zeros(n)))
+    assert not c.exact and "numeric" in c.explanation
+    assert np.isclose(c.L, num[-1]) and np.isclose(c.mu, num[0])
+
+
+@pytest.mark.skipif(not HAS_BOUNDS, reason="intervals.eigenvalue_bounds not available yet")
+def test_global_bounds_for_a_non_quadratic():
+    c = calcopt.conditioning(calcopt.compile(x**2 + sp.sin(x) + y**2))  # Hessian diag(2 - sin x, 2)
+    assert (c.scope, c.exact) == ("global", False)
+    assert 0 < c.mu <= 1 and c.L >= 3 and c.kappa == c.L / c.mu
+    assert "(~ " in repr(calcopt.conditioning(calcopt.compile(2 * x**2 + x * y + y**2)))

@@ -109,6 +109,25 @@ def test_random_quadratics_against_sympy(entries, shift):
         assert r.strictly and sp.simplify(r.strong_modulus - min(H.eigenvals())) == 0
 
 
+def _nonneg_quadratic(a, b, c) -> bool:
+    """a t^2 + b t + c >= 0 for all real t."""
+    return (a > 0 and b * b - 4 * a * c <= 0) or (a == 0 and b == 0 and c >= 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(-4, 4), min_size=5, max_size=5))
+def test_random_quartics_never_wrong(coeffs):
+    """p convex on R <=> p'' (a quadratic) >= 0 everywhere, decided by its discriminant."""
+    x = sp.Symbol("x")
+    p = sum(c * x**k for k, c in enumerate(coeffs))
+    q = sp.Poly(sp.diff(p, x, 2), x)
+    c2, c1, c0 = [q.coeff_monomial(x**k) for k in (2, 1, 0)]
+    r = calcopt.convexity(calcopt.compile(p, wrt=[x]), timeout=TIMEOUT)
+    assert r.is_convex in (_nonneg_quadratic(c2, c1, c0), None)
+    assert r.is_concave in (_nonneg_quadratic(-c2, -c1, -c0), None)
+    assert None not in (r.is_convex, r.is_concave), r.reason   # all of these get decided
+
+
 def test_domain_changes_the_verdict():
     x = sp.Symbol("x")
     g = calcopt.compile(x**3)
@@ -126,6 +145,15 @@ def test_undefined_somewhere_is_a_domain_error_with_an_exact_point(expr):
         calcopt.convexity(calcopt.compile(f), timeout=TIMEOUT)
     value = sp.Rational(str(err.value).split("x=")[1].split(")")[0])
     assert not f.subs(x, value).is_real
+
+
+def test_piecewise_without_default_is_undefined_off_its_branches():
+    """SymPy calls Piecewise((x**2, x > 0)) real; calcopt does not trust that."""
+    x = sp.Symbol("x")
+    g = calcopt.compile(sp.Piecewise((x**2, x > 0)))
+    with pytest.raises(calcopt.DomainError, match="nan"):
+        calcopt.convexity(g, timeout=TIMEOUT)
+    assert calcopt.convexity(g, domain={x: (1, 2)}, timeout=TIMEOUT).is_convex is True
 
 
 def test_positive_symbol_makes_log_defined():
@@ -176,12 +204,13 @@ def test_repr_and_fields():
 
 
 def test_tiny_budget_gives_none_with_reason_quickly():
-    xs = sp.symbols("x0:4")
-    f = sp.log(sum(sp.exp(sum((i + j) % 3 * v for j, v in enumerate(xs))) for i in range(4)))
+    x, y = sp.symbols("x y")
+    g = calcopt.compile((x**2 + 1) * (y**2 + 1) + sp.exp(x * y))  # no composition rule
     t0 = time.monotonic()
-    r = calcopt.convexity(calcopt.compile(f), timeout=0.05)
+    r = calcopt.convexity(g, timeout=0.05)
     assert time.monotonic() - t0 < 5
     assert r.is_convex is None and "time budget" in r.reason
+    assert calcopt.convexity(g, timeout=TIMEOUT).is_convex is False   # with time: a witness
 
 
 def test_bad_input():

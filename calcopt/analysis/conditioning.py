@@ -65,8 +65,15 @@ class Conditioning:
 
     def __repr__(self) -> str:
         return (f"Conditioning(scope={self.scope!r}, exact={self.exact})\n"
-                f"      L: {self.L}\n     mu: {self.mu}\n  kappa: {self.kappa}\n"
-                f"    why: {self.explanation}")
+                f"      L: {_show(self.L)}\n     mu: {_show(self.mu)}\n"
+                f"  kappa: {_show(self.kappa)}\n    why: {self.explanation}")
+
+
+def _show(v: Any) -> str:
+    """A value with its decimal approximation when the exact form is not an integer."""
+    if isinstance(v, sp.Expr) and v.is_number and not v.is_Integer:
+        return f"{v}  (~ {float(v):.6g})"
+    return str(v)
 
 
 # --- exact real algebra shared with ``stationary`` ------------------------------------------
@@ -167,7 +174,16 @@ def exact_eigenvalues(H: sp.Matrix) -> list[sp.Expr]:
     for ev, mult in H.eigenvals().items():
         ev = ev if ev.is_real else sp.re(sp.expand_complex(ev))
         values += [ev] * mult
-    return sorted(values, key=lambda v: sp.re(v.evalf(60)))
+    values.sort(key=lambda v: sp.re(v.evalf(60)))
+    # the extremes must be certified, not just approximately sorted
+    if any(exact_sign(v - values[0]) not in (0, 1) or exact_sign(values[-1] - v) not in (0, 1)
+           for v in values):
+        raise UndecidedOrder("the order of the eigenvalues could not be certified")
+    return values
+
+
+class UndecidedOrder(ArithmeticError):
+    """Exact eigenvalues whose extreme ones cannot be told apart exactly."""
 
 
 # --- the analysis ----------------------------------------------------------------------------
@@ -180,6 +196,14 @@ def require_no_params(g: "Graph", what: str) -> None:
             f"{what} analyses an objective of the variables only; this graph has params "
             f"{[p.name for p in g.params]} (data). Substitute the data (e.g. a sum over the "
             "samples) and compile that expression")
+
+
+def check_timeout(timeout: Any) -> float:
+    """A positive number of seconds, or :class:`calcopt.OptionError`."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
+            or timeout != timeout:
+        raise OptionError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    return float(timeout)
 
 
 def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) -> Conditioning:
@@ -231,10 +255,12 @@ def _at_point(g: "Graph", at: Any, timeout: float) -> Conditioning:
     x = numeric.as_point(at, wrt, "at")
     if x.ndim != 1:
         raise PointError(f"at= takes one point; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise PointError(f"at= has non-finite entries {x.tolist()}; expected real numbers")
     exact = _exact_entries(at, wrt)
     dom = resolve_domain(g)
     if not dom.contains(exact if exact is not None else list(x)):
-        raise DomainError(f"at= point {list(exact or x)} lies outside the domain "
+        raise DomainError(f"at= point {exact or x.tolist()} lies outside the domain "
                           f"({dom.describe()})")
     where = f"at {tuple(exact) if exact is not None else tuple(x.tolist())}"
     if exact is not None:
@@ -244,7 +270,7 @@ def _at_point(g: "Graph", at: Any, timeout: float) -> Conditioning:
         try:
             eig = call_with_budget(exact_eigenvalues, H, timeout=timeout)
             return _finish(eig[-1], eig[0], True, "point", where)
-        except BudgetExceeded as err:
+        except (BudgetExceeded, UndecidedOrder) as err:
             note = f" (exact eigenvalues: {err}; numeric values instead)"
     else:
         note = ""
@@ -279,8 +305,8 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     """Smoothness ``L``, strong convexity ``mu`` and condition number ``kappa`` of ``g``.
 
     See the module docstring for the three scopes.  ``timeout`` bounds the exact eigenvalue
-    computation (beyond it, ``at=`` falls back to numeric eigenvalues; a quadratic returns
-    ``None`` values with the reason).
+    computation (beyond it, the eigenvalues are computed numerically, ``exact=False``, and the
+    explanation says so).
 
     Raises :class:`calcopt.OptionError` for both ``at`` and ``box``,
     :class:`calcopt.PointError` for a malformed point, :class:`calcopt.DomainError` for a point
@@ -297,6 +323,7 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     """
     domain = resolve_domain(g)  # ShapeError for vector graphs
     require_no_params(g, "conditioning")
+    timeout = check_timeout(timeout)
     if at is not None and box is not None:
         raise OptionError("give at= (one point) or box= (a region), not both")
     kinks = nonsmooth_ops(g)
@@ -321,9 +348,11 @@ def conditioning(g: "Graph", at: Any = None, box: Mapping | None = None,
     if not H.free_symbols & set(g.wrt):
         try:
             eig = call_with_budget(exact_eigenvalues, H, timeout=timeout)
-        except BudgetExceeded as err:
-            return Conditioning(None, None, None, False, "global",
-                                f"f is quadratic but its exact eigenvalues were not found: {err}")
+        except (BudgetExceeded, UndecidedOrder) as err:
+            eig = np.linalg.eigvalsh(np.array(H.evalf(), dtype=float))
+            return _finish(float(eig[-1]), float(eig[0]), False, "global",
+                           f"everywhere (f is quadratic; exact eigenvalues: {err}, so these are "
+                           "numeric)")
         if not eig:
             return Conditioning(None, None, None, False, "global", "f has no variables")
         return _finish(eig[-1], eig[0], True, "global", "everywhere (f is quadratic: its Hessian is constant)")

@@ -43,11 +43,14 @@ from .domain import Domain, resolve_domain
 from .proofs import (SIDES, by_composition, by_constant_hessian, by_intervals, by_kinks,
                      by_minors, by_witness, budgeted, check_defined, compute_hessian,
                      State)
-from .psd import nonsmooth_ops
+from .intervals import enclosures
+from .psd import blocks, nonsmooth_ops
 from .witness import Witness
 
 if TYPE_CHECKING:
     from ..graph import Graph
+
+MAX_MINOR_BLOCK = 5  # 2**5 - 1 = 31 principal minors; beyond, interval and witness methods
 
 
 @dataclass(frozen=True)
@@ -132,12 +135,14 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
                                 f"{[p.name for p in g.params]} are parameters: substitute "
                                 "their values (or make them variables) first")
     st = State(g, dom, time.monotonic() + float(timeout))
+    st.enclosures = enclosures(g, dom)
     check_defined(st)
-    st.smooth = not nonsmooth_ops(g)
-    if not st.smooth:
+    kinks = nonsmooth_ops(g, st.enclosures)
+    st.smooth = not kinks
+    if kinks:
         for s in SIDES:
-            st.notes[s].append(f"Hessian tests skipped: {', '.join(nonsmooth_ops(g))} "
-                               "has kinks")
+            st.notes[s].append(f"Hessian tests skipped: {', '.join(kinks)} may have kinks "
+                               "on the domain")
     by_composition(st)
     if st.smooth:
         st.hessian = budgeted(st, "exact Hessian", compute_hessian, g, fraction=0.3)
@@ -148,7 +153,8 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
         by_witness(st, samples=30, fraction=0.2)
     if not st.smooth and len(g.wrt) == 1 and st.open_sides():
         by_kinks(st)
-    if H is not None and H.free_symbols & set(g.wrt) and len(g.wrt) <= 5:
+    if H is not None and H.free_symbols & set(g.wrt) \
+            and max(len(b) for b in blocks(H)) <= MAX_MINOR_BLOCK:
         by_minors(st)
     if st.smooth and (st.open_sides() or any(st.verdict[s] and st.modulus[s] is None
                                               for s in SIDES)):

@@ -284,16 +284,16 @@ def _inner(iv: sp.Interval) -> sp.Rational:
 
 _TYPICAL = np.array([0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 10.0, -10.0, 0.1, -0.1])
 _NEAR = np.array([1e-3, 1e-2, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0])
-_UNIT = np.array([1e-3, 1e-2, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999])
+_UNIT = np.array([0.5, 0.25, 0.75, 0.1, 0.9, 1e-2, 0.99, 1e-3, 0.999])
+_UNIT_WEIGHT = np.array([4, 3, 3, 2, 2, 1, 1, 1, 1]) / 18  # central values first: nicer witnesses
 
 
 def _sample_interval(iv: sp.Interval, k: int, rng: np.random.Generator) -> np.ndarray:
     lo, hi = float(iv.inf), float(iv.sup)
     third = k // 3
     if np.isfinite(lo) and np.isfinite(hi):
-        fixed = _UNIT
         rand = rng.uniform(0, 1, k)
-        u = np.concatenate([rng.choice(fixed, third), rand[: k - third]])
+        u = np.concatenate([rng.choice(_UNIT, third, p=_UNIT_WEIGHT), rand[: k - third]])
         vals = lo + (hi - lo) * u
         return np.clip(vals, np.nextafter(lo, hi), np.nextafter(hi, lo))
     if np.isfinite(lo) or np.isfinite(hi):

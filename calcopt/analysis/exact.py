@@ -141,11 +141,18 @@ def _status(v: sp.Expr) -> bool | None:
 
 
 def undefined_node(g: "Graph", point: Sequence[sp.Expr]) -> tuple[int, str] | None:
-    """The first node proven undefined (not a finite real) at the exact point, with a
-    description; ``None`` when every node is a finite real there or it cannot be told."""
+    """When the function is proven undefined at the exact point (its value is not a finite
+    real: complex, infinite or nan), the first node proven undefined there, with a
+    description; else ``None``.  (A node undefined only in an unselected branch of a
+    ``Piecewise`` does not make the function undefined.)"""
+    first = None
+    out = g.outputs[0]
     for i, v in _node_values(g, point):
-        if g.kind(i) == "operation" and _status(v) is False:
-            return i, f"{g.expr(i)} = {v} at the point"
+        bad = g.kind(i) == "operation" and _status(v) is False
+        if bad and first is None:
+            first = (i, f"{g.expr(i)} = {v} at the point")
+        if i == out:
+            return first if bad else None
     return None
 
 
@@ -161,12 +168,26 @@ def exact_value(g: "Graph", point: Sequence[sp.Expr]) -> sp.Expr | None:
     return None
 
 
+def proven_real(e: sp.Basic) -> bool:
+    """SymPy proves ``e`` a finite real (or it is a condition).  A ``Piecewise`` without a
+    ``True`` default is not trusted: SymPy calls ``Piecewise((x, x > 0))`` real, yet it is
+    undefined for ``x <= 0``."""
+    if isinstance(e, sp.logic.boolalg.Boolean):
+        return True
+    if any(p.args[-1].cond is not sp.true for p in e.atoms(sp.Piecewise)):
+        return False
+    return bool(e.is_real)
+
+
 def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
     """Every node is a finite real for all values of the substituted variables that their
-    assumptions allow (``subs`` maps each variable to an expression in assumed Dummies)."""
+    assumptions allow (``subs`` maps each variable to an expression in assumed Dummies).
+    Nodes of total operations (real for all real arguments: ``add``, ``exp``, ...) need no
+    check: their arguments are checked."""
+    from .psd import is_total_op
+
     for i in range(len(g)):
-        if g.kind(i) == "operation":
-            e = g.expr(i).xreplace(subs)
-            if not (e.is_real or isinstance(e, sp.logic.boolalg.Boolean)):
+        if g.kind(i) == "operation" and not is_total_op(g.op(i)):
+            if not proven_real(g.expr(i).xreplace(subs)):
                 return False
     return True

@@ -6,16 +6,20 @@ Proofs tried, in order (each needs the exact stationary points of
 1. **quadratic**: a constant Hessian with a negative eigenvalue, or a positive semidefinite one
    with no stationary point, means f is unbounded below on R^n (``value = -oo``); positive
    semidefinite plus a stationary point in the (convex) domain is a global minimiser.
-2. **coercive polynomial** on R^n: the highest-degree homogeneous part is positive definite
-   (checked by a weighted AM-GM domination, a sufficient test), so a minimum exists and is a
-   stationary point; with the complete list of stationary points, the least value wins.
-3. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
+2. **coercive polynomial** on R^n (:func:`coercive`: even pure powers dominate every other
+   monomial, by weighted AM-GM), so a minimum exists and is a stationary point; with the
+   complete list of stationary points, the least value wins.  A polynomial whose top-degree
+   part is negative along some direction is unbounded below.
+3. **polynomial on a compact box** (at most 4 variables): the least value among the critical
+   points of every face (:mod:`~calcopt.analysis.boxmin`); also for quadratics.
+4. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
    squares, ...) for a stationary point ``x*``.
-4. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
+5. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
 
-Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's generated ``g.grad``
-and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds), labelled
-``exact=False`` and "numeric local minimiser".
+Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
+conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
+generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;
+derivative-free Powell with kinks), labelled ``exact=False`` and "numeric local minimiser".
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
@@ -34,8 +38,10 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
+from .boxmin import box_minimum, is_compact_box
 from .budget import BudgetExceeded, call_with_budget
-from .conditioning import exact_sign, inertia, require_no_params
+from ..errors import OptionError
+from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
@@ -58,40 +64,66 @@ class ArgMin:
     unique: bool | None = None
 
     def __repr__(self) -> str:
-        return (f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, "
-                f"unique={self.unique})\n  how: {self.how}")
+        text = f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, unique={self.unique})"
+        if self.exact and self.x and not all(sp.sympify(v).is_Rational for v in self.x):
+            text += "  ~ x=(" + ", ".join(f"{float(v):.6g}" for v in self.x) + ")"
+        return f"{text}\n  how: {self.how}"
 
 
-def coercive_top_degree(f: sp.Expr, wrt) -> bool:
-    """Is the highest-degree homogeneous part of polynomial ``f`` positive definite?
+def coercive(f: sp.Expr, wrt) -> bool:
+    """A proof that ``f(x) -> oo`` as ``|x| -> oo`` (polynomial ``f``), or ``False`` (unknown).
 
-    Sufficient test: each mixed monomial ``c x^a`` of the top degree ``d`` (even) is bounded by
-    ``|c| sum_i (a_i / d) |x_i|^d`` (weighted AM-GM); monomials with even exponents and
-    ``c > 0`` are nonnegative and skipped.  If every ``x_i^d`` has a coefficient larger than
-    the weights charged to it, the top part is ``>= eps |x|_d^d``, so f is coercive.
+    Sufficient test on a polynomial ``R``: every variable has a leading pure power
+    ``a_i x_i^(d_i)``, ``d_i`` even, ``a_i > 0``; every other monomial ``c x^alpha`` either is
+    nonnegative (even exponents, ``c > 0``) or has weight ``s = sum_i alpha_i / d_i <= 1``.
+    Weight ``< 1`` makes it negligible against ``sum_i |x_i|^(d_i)``; weight exactly 1 is
+    bounded by ``|c| sum_i (alpha_i / d_i) |x_i|^(d_i)`` (weighted AM-GM) and charged to the
+    ``a_i``, which must stay positive.  Tried on ``f`` and on ``f`` minus the terms SymPy
+    proves nonnegative and that are not monomials (a lower bound of ``f``).
 
-    >>> x, y = sp.symbols("x y")
-    >>> coercive_top_degree(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive_top_degree(x**4 + y, (x, y))
+    >>> x, y, z = sp.symbols("x y z")
+    >>> coercive(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive(x**4 + y, (x, y))
     (True, False)
+    >>> coercive((x - 1)**2*(y + 2)**2 + x**2 + y**2 + z**4 - z, (x, y, z))
+    True
     """
-    if not wrt or not is_rational_polynomial(f, wrt):
+    if not wrt:
         return False
-    P = sp.Poly(f, *wrt)
-    d = P.total_degree()
-    if d < 2 or d % 2:
+    reals = {v: sp.Dummy(v.name, real=True) for v in wrt}
+
+    def droppable(t: sp.Expr) -> bool:  # a compound term (not a monomial) proven >= 0
+        return len(sp.Add.make_args(sp.expand(t))) > 1 and bool(t.xreplace(reals).is_nonnegative)
+
+    rest = [t for t in sp.Add.make_args(f) if not droppable(t)]
+    return _dominated(f, wrt) or (len(rest) < len(sp.Add.make_args(f))
+                                  and _dominated(sp.Add(*rest), wrt))
+
+
+def _dominated(R: sp.Expr, wrt) -> bool:
+    if not is_rational_polynomial(R, wrt):
         return False
-    pure = [sp.S.Zero] * len(wrt)
+    terms = sp.Poly(R, *wrt).terms()
+    lead: dict[int, tuple[int, sp.Rational]] = {}
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] > lead.get(used[0], (0, 0))[0]:
+            lead[used[0]] = (mon[used[0]], c)
+    if len(lead) < len(wrt) or any(d % 2 or c <= 0 for d, c in lead.values()):
+        return False
     charged = [sp.S.Zero] * len(wrt)
-    for mon, c in P.terms():
-        if sum(mon) != d:
-            continue
-        powers = [i for i, a in enumerate(mon) if a]
-        if len(powers) == 1:
-            pure[powers[0]] += c
-        elif not (c > 0 and all(a % 2 == 0 for a in mon)):
-            for i in powers:
-                charged[i] += abs(c) * sp.Rational(mon[i], d)
-    return all(p > q for p, q in zip(pure, charged))
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] == lead[used[0]][0]:
+            continue  # a leading pure power itself
+        if c > 0 and all(a % 2 == 0 for a in mon):
+            continue  # nonnegative everywhere
+        weight = sum(sp.Rational(mon[i], lead[i][0]) for i in used)
+        if weight > 1:
+            return False
+        if weight == 1:
+            for i in used:
+                charged[i] += abs(c) * sp.Rational(mon[i], lead[i][0])
+    return all(lead[i][1] > charged[i] for i in range(len(wrt)))
 
 
 def unbounded_direction(f: sp.Expr, wrt) -> tuple | None:
@@ -173,15 +205,15 @@ def _polynomial_proof(f: sp.Expr, dom: Domain, sps) -> ArgMin | None:
         return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
                       f"polynomial is negative along {direction}, so f(t*d) -> -oo")
     isolated = [p for p in sps if not p.free]
-    if not (isolated and sps.complete and not sps.infinite and coercive_top_degree(f, dom.wrt)):
+    if not (isolated and sps.complete and not sps.infinite and coercive(f, dom.wrt)):
         return None
     least = _least(isolated)
     if least is None:
         return None
     best, ties = least
     tie = f" ({len(ties)} tie)" if len(ties) > 1 else ""
-    return ArgMin(best.x, best.value, True, "coercive polynomial (top-degree part positive "
-                  f"definite): least value among its {len(isolated)} stationary points{tie}",
+    return ArgMin(best.x, best.value, True, "coercive polynomial (dominant pure powers): "
+                  f"least value among its {len(isolated)} stationary points{tie}",
                   len(ties) == 1)
 
 
@@ -204,13 +236,28 @@ def _lower_bound_proof(f: sp.Expr, dom: Domain, sps, timeout: float) -> ArgMin |
                   "(SymPy's sign rules), with equality at the stationary point x", unique)
 
 
+def _box_proof(f: sp.Expr, dom: Domain, timeout: float) -> ArgMin | None:
+    """A polynomial on a compact box (at most 4 variables: 3^n faces): every face searched."""
+    if len(dom.wrt) > 4 or not is_compact_box(dom.intervals):
+        return None
+    try:
+        best = call_with_budget(box_minimum, f, dom.wrt, dom.intervals, timeout=timeout)
+    except BudgetExceeded:
+        return None
+    if best is None:
+        return None
+    return ArgMin(best.points[0], best.value, True, "polynomial on a compact box: least value "
+                  f"among the critical points of all {best.faces} faces", len(best.points) == 1)
+
+
 def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
     if nonsmooth_ops(g):
         return None  # gradients at kinks are conventions: no stationarity-based proof
     f, H = g.to_sympy(), g.hessian()
     if not H.free_symbols & set(dom.wrt):
-        return _quadratic_proof(H, dom, sps, timeout)
-    proven = _polynomial_proof(f, dom, sps) or _lower_bound_proof(f, dom, sps, timeout)
+        return _quadratic_proof(H, dom, sps, timeout) or _box_proof(f, dom, timeout)
+    proven = _polynomial_proof(f, dom, sps) or _box_proof(f, dom, timeout) or \
+        _lower_bound_proof(f, dom, sps, timeout)
     if proven is not None:
         return proven
     isolated = [p for p in sps if not p.free]
@@ -305,6 +352,14 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMi
     method = f"Powell, derivative-free: f has kinks ({', '.join(kinks)})" if kinks else \
         ("L-BFGS-B" if bounded else "trust-exact")
     how = f"numeric local minimiser from {starts} starts ({method}; {why})"
+    at_open_end = [str(v) for v, xv, iv in zip(dom.wrt, best.x, dom.intervals)
+                   if (iv.left_open and iv.inf.is_finite and xv <= float(iv.inf) + 1e-7 * (
+                       1 + abs(float(iv.inf)))) or (iv.right_open and iv.sup.is_finite and
+                                                    xv >= float(iv.sup) - 1e-7 * (
+                                                        1 + abs(float(iv.sup))))]
+    if at_open_end:
+        how += (f"; it sits at the open end of the domain in {', '.join(at_open_end)}: the "
+                "infimum is probably approached there and not attained")
     return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
 
 
@@ -325,6 +380,9 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
 
     dom = resolve_domain(g, domain)
     require_no_params(g, "argmin")
+    timeout = check_timeout(timeout)
+    if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
+        raise OptionError(f"starts must be a positive integer; got {starts!r}")
     if not dom.wrt:
         return ArgMin((), g.to_sympy(), True, "f has no variables: it is a constant", True)
     sps = stationary_points(g, domain, timeout)
@@ -340,6 +398,7 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
     if cv is not None and cv.is_convex:
         found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "
                          "minimiser is global up to the numeric tolerance")
-        return ArgMin(found.x, found.value, False, found.how, True if cv.strictly else None)
+        unique = True if cv.strictly and "open end" not in found.how else None
+        return ArgMin(found.x, found.value, False, found.how, unique)
     return _numeric(g, dom, starts, seed, f"not proven global: no exact proof; stationary "
                     f"points: {sps_note}")

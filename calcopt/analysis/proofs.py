@@ -20,6 +20,7 @@ from ..errors import DomainError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import Domain
 from .exact import defined_under_assumptions, undefined_node
+from .intervals import eigenvalue_bounds
 from .kinks import univariate_kink_verdict
 from .psd import constant_hessian_facts, symbolic_psd
 from .witness import Witness, search, verify
@@ -46,6 +47,7 @@ class State:
     notes: dict = field(default_factory=lambda: {"convex": [], "concave": []})
     defined: bool | None = None
     smooth: bool = True
+    enclosures: list | None = None
     hessian: sp.Matrix | None = None
 
     def left(self) -> float:
@@ -129,13 +131,10 @@ def _undefined_point(g: "Graph", dom: Domain):
 
 def check_defined(st: State) -> None:
     g, dom = st.g, st.dom
-    enclosures = _optional("intervals", "enclosures")
-    if enclosures is not None:
-        encl = budgeted(st, "interval enclosures", enclosures, g, dom, fraction=0.2)
-        if encl is not None and not any(e.maybe_undefined for e in encl):
-            st.defined = True
-            st.lines.append("f is defined on the whole domain (interval enclosures)")
-            return
+    if st.enclosures is not None and not any(e.maybe_undefined for e in st.enclosures):
+        st.defined = True
+        st.lines.append("f is defined on the whole domain (interval enclosures of every node)")
+        return
     for subs in dom.assumption_supersets():
         if budgeted(st, "definedness", defined_under_assumptions, g, subs, fraction=0.2):
             st.defined = True
@@ -165,13 +164,19 @@ def check_defined(st: State) -> None:
 
 
 def by_composition(st: State) -> None:
+    """Composition rules (``composition_curvature``).  Composition is computed in this
+    process: it is one linear pass over the graph, with no SymPy simplification."""
     rules = _optional("composition", "composition_curvature")
     if rules is None:
         return
-    r = budgeted(st, "composition rules", rules, st.g, st.dom, fraction=0.3)
-    if r is None:
+    try:
+        r = rules(st.g, st.dom)
+    except Exception as exc:  # a defect there must not cost the other methods
+        for s in SIDES:
+            st.notes[s].append(f"composition rules failed ({type(exc).__name__}: {exc})")
         return
-    why = "composition rules: " + "; ".join(getattr(r, "explanation", []) or [])
+    steps = list(getattr(r, "explanation", []) or [])
+    why = "composition rules:\n  " + "\n  ".join(steps) if steps else "composition rules"
     if r.curvature in ("constant", "affine"):
         st.prove("convex", "composition rules", why)
         st.prove("concave", "composition rules", "f is affine, hence also concave")
@@ -325,9 +330,7 @@ def _sub_boxes(dom: Domain, depth: int) -> list[Domain]:
 
 
 def by_intervals(st: State) -> None:
-    bounds = _optional("intervals", "eigenvalue_bounds")
-    if bounds is None:
-        return
+    bounds = eigenvalue_bounds
     for depth in (0, 2, 4):
         boxes = _sub_boxes(st.dom, depth)
         if depth and len(boxes) == 1:
@@ -371,9 +374,20 @@ def by_kinks(st: State) -> None:
             st.notes[side].append("pieces between kinks: not proven")
 
 
+def _warm(g: "Graph") -> None:
+    """Generate the numeric code in this process, so forked searches inherit it."""
+    try:
+        g.function("math")
+        g.hvp_graph().function("numpy")
+    except Exception:  # code generation problems surface in the search itself
+        pass
+
+
 def by_witness(st: State, samples: int, fraction: float) -> None:
+    _warm(st.g)
     for side in st.open_sides():
-        deadline = time.monotonic() + st.budget(fraction)
+        # The search stops itself a little before the child is killed, keeping what it has.
+        deadline = time.monotonic() + 0.8 * st.budget(fraction)
         w = budgeted(st, "witness search", search, st.g, st.dom, side == "convex",
                       st.hessian if st.smooth else None, samples=samples, deadline=deadline,
                       smooth=st.smooth, fraction=fraction, sides=(side,))

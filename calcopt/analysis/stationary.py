@@ -20,8 +20,8 @@ second-order test cannot decide), or ``None`` when a sign cannot be decided.
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
->>> sp_ = calcopt.stationary_points(calcopt.compile(x**2 - y**2))
->>> sp_.complete, [(p.x, p.kind) for p in sp_]
+>>> crit = calcopt.stationary_points(calcopt.compile(x**2 - y**2))
+>>> crit.complete, [(p.x, p.kind) for p in crit]
 (True, [((0, 0), 'saddle')])
 """
 
@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import sympy as sp
 
 from .budget import BudgetExceeded, call_with_budget
-from .conditioning import exact_sign, inertia, inertia_from_signs, require_no_params
+from .conditioning import (check_timeout, exact_sign, inertia, inertia_from_signs,
+                           require_no_params)
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .minimize import ArgMin, argmin
@@ -63,18 +64,24 @@ class StationaryPoint:
 
     def __repr__(self) -> str:
         fam = f", free={self.free}" if self.free else ""
-        return f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
+        text = f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
+        exact = [sp.sympify(v) for v in (*self.x, self.value)]
+        if not self.free and not all(v.is_Rational for v in exact):
+            approx = ", ".join(f"{float(v):.6g}" for v in exact[:-1])
+            text += f"  ~ x=({approx}), value={float(exact[-1]):.6g}"
+        return text
 
 
 @dataclass(frozen=True)
 class StationaryPoints:
     """Result of :func:`stationary_points`: ``points`` (iterate over the result directly),
-    ``complete`` (proven to be every stationary point in the domain), ``infinite`` (the set
-    is infinite: a family, or periodic solutions) and ``explanation``."""
+    ``complete`` (proven to be every stationary point in the domain), ``infinite`` (``True``:
+    the set is infinite, a family or periodic solutions; ``False``: proven finite; ``None``:
+    not known) and ``explanation``."""
 
     points: tuple[StationaryPoint, ...]
     complete: bool
-    infinite: bool
+    infinite: bool | None
     explanation: str
 
     def __iter__(self):
@@ -178,13 +185,18 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
         if found == sp.S.EmptySet:
             return _finish([], 0, True, False, "solveset: grad f = 0 has no solution")
         if not isinstance(found, sp.FiniteSet):
-            return _finish([], 0, False, found.is_finite_set is False,
+            parts = found.args if isinstance(found, sp.Union) else (found,)
+            periodic = all(isinstance(s, sp.ImageSet) and s.base_set == sp.S.Integers
+                           for s in parts)
+            infinite = True if periodic or found.is_finite_set is False else None
+            return _finish([], 0, False, infinite,
                            f"solveset gives {found}, not a finite list of points")
         sols, complete, how = [{wrt[0]: v} for v in found], True, "solveset (complete)"
     else:
         sols = sp.solve(list(grad), list(wrt), dict=True)
         complete, how = False, "sympy.solve (not proven complete for non-polynomial systems)"
-    points, dropped, infinite = [], 0, False
+    points, dropped = [], 0
+    infinite: bool | None = False if complete else None
     for sol in sols:
         coords = tuple(sol.get(v, v) for v in wrt)
         free = tuple(v for v in wrt if any(sp.sympify(c).has(v) for c in coords))
@@ -239,6 +251,7 @@ def stationary_points(g: "Graph", domain: Mapping | None = None,
     """
     dom = resolve_domain(g, domain)
     require_no_params(g, "stationary_points")
+    timeout = check_timeout(timeout)
     f, grad, H = g.to_sympy(), list(g.gradient()), g.hessian()
     if not dom.wrt:
         return StationaryPoints((StationaryPoint((), f, "degenerate", (), "no variables"),),
@@ -246,7 +259,7 @@ def stationary_points(g: "Graph", domain: Mapping | None = None,
     try:
         return call_with_budget(_analyse, f, grad, H, dom, nonsmooth_ops(g), timeout=timeout)
     except BudgetExceeded as err:
-        return StationaryPoints((), False, False, f"unknown: SymPy's solver {err}")
+        return StationaryPoints((), False, None, f"unknown: SymPy's solver {err}")
     except (NotImplementedError, ValueError, TypeError) as err:
-        return StationaryPoints((), False, False, f"unknown: SymPy could not solve grad f = 0 "
+        return StationaryPoints((), False, None, f"unknown: SymPy could not solve grad f = 0 "
                                 f"({type(err).__name__}: {err})")

@@ -133,8 +133,8 @@ def _candidates(g: "Graph", dom: Domain, pts: np.ndarray, convex: bool, smooth: 
 
     curved, pairs = [], []
     n = pts.shape[1]
-    if smooth and n <= 60:
-        for x in pts:
+    if smooth and n <= 400:  # dense numeric Hessians: n HVPs and an eigh per sample
+        for x in pts[: max(10, 600 // max(n, 1))]:
             try:
                 H = g.hess(list(x))
             except Exception:
@@ -188,7 +188,10 @@ def search(g: "Graph", dom: Domain, convex: bool, hessian: sp.Matrix | None = No
         if not np.any(v):
             continue
         for digits in (1, 2, 3, 6, 10):
-            a, b = _rational_pair(x, v, digits)
+            for shrink in range(6):  # rounding may push a or b out of the domain
+                a, b = _rational_pair(x, v / 2**shrink, digits)
+                if dom.contains(a) and dom.contains(b):
+                    break
             w = verify(g, dom, a, b, convex, hessian if smooth else None)
             if w is not None:
                 return w

@@ -154,6 +154,21 @@ def test_rosenbrock_near_its_minimum():
     assert chk.holds and chk.measured_rate < pred.rate, chk
 
 
+def test_rosenbrock_with_constants_certified_over_a_box():
+    rosen = calcopt.compile((1 - x)**2 + 100*(y - x**2)**2)
+    d = 1e-3
+    box = {x: (1 - d, 1 + d), y: (1 - d, 1 + d)}
+    x0 = [1 + 4e-4, 1 - 3e-4]
+    c = calcopt.conditioning(rosen, box=box)
+    run = calcopt.gd(rosen, x0, box=box, iters=2000, tol=0)
+    assert run.info["step"] == pytest.approx(1 / float(c.L))      # default: 1/L over the box
+    assert np.abs(run.xs - 1).max() <= d
+    pred = calcopt.predict(rosen, x0=x0, box=box)
+    assert pred.applies, pred.failed                 # convex on the box (calcopt.convexity)
+    assert any("stays in the box" in a for a in pred.assumptions)
+    assert calcopt.check(run, pred).holds
+
+
 def test_heavy_ball_and_nesterov_bounds_hold():
     x0 = V_MIN + V_MAX
     hb = calcopt.predict(QUAD, momentum="heavy_ball", x0=x0)
@@ -180,8 +195,10 @@ def test_predictions_that_do_not_apply_say_why():
         calcopt.check(run, long)
     saddle = calcopt.predict(calcopt.compile(x**2 - y**2), x0=[1.0, 1.0])
     assert not saddle.applies and "not convex" in saddle.failed
-    wavy = calcopt.predict(calcopt.compile(sp.sin(x) + y**2), x0=[1.0, 1.0])
-    assert not wavy.applies and "no smoothness constant L" in wavy.failed
+    wavy = calcopt.predict(calcopt.compile(sp.sin(x) + y**2), x0=[1.0, 1.0])   # L = 2 exists
+    assert not wavy.applies and "not convex" in wavy.failed
+    steep = calcopt.predict(calcopt.compile(sp.exp(x) + y**2), x0=[1.0, 1.0])
+    assert not steep.applies and "no smoothness constant L" in steep.failed
     exact = calcopt.predict(random_quadratic(np.random.default_rng(1), singular=True),
                             line_search="exact", x0=x0)
     assert not exact.applies and "strong convexity" in exact.failed

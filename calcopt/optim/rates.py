@@ -142,7 +142,7 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
         assumptions.append("every iterate stays in the box (L and mu hold there only)")
     if Lf is None or not Lf > 0:
         return _fail(method, f"no smoothness constant L: {curv.how}", assumptions, consts)
-    convex, why_not = _convex(g, muf, curv)
+    convex, why_not = _convex(g, muf, curv, box)
     if method == "gd" and not convex:
         return _fail("gd", why_not, assumptions, consts)
     x0v = np.array(runs.start_point(g, x0)) if x0 is not None else None
@@ -180,10 +180,14 @@ def _num(v) -> float | None:
 
 
 def _fmt(v) -> str:
-    return "unknown" if v is None else str(v) if not isinstance(v, float) else f"{v:.6g}"
+    if v is None:
+        return "unknown"
+    text = str(v)
+    return text if len(text) <= 24 and not isinstance(v, float) else f"{float(v):.6g}"
 
 
-def _convex(g, muf, curv) -> tuple[bool, str | None]:
+def _convex(g, muf, curv, box) -> tuple[bool, str | None]:
+    """Is f convex (on the box, when given)?  A proof, or the reason there is none."""
     if muf is not None and muf >= 0:
         return True, None
     if muf is not None and curv.exact:
@@ -191,12 +195,13 @@ def _convex(g, muf, curv) -> tuple[bool, str | None]:
     if g.params:
         return False, "convexity of the data mean is not certified (pass mu= >= 0)"
     from ..analysis import convexity
-    c = convexity(g)
+    c = convexity(g, domain=box) if box is not None else convexity(g)
+    where = " on the box" if box is not None else ""
     if c.is_convex:
         return True, None
     if c.is_convex is False:
-        return False, f"f is not convex: {c.explanation}"
-    return False, f"convexity is not proven: {getattr(c, 'reason', None) or c.explanation}"
+        return False, f"f is not convex{where}: {c.explanation}"
+    return False, f"convexity{where} is not proven: {c.reason or c.explanation}"
 
 
 def _make(name, quantity, rate, tight, assumptions, source, bound, consts, mn, **kw) -> Prediction:

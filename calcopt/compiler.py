@@ -15,8 +15,13 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_NAME, BY_SYMPY_TYPE, CONST, PRIMITIVES, supported_operations
+from .primitives import (BY_NAME, BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES,
+                         supported_operations)
 from .table import NodeTable
+
+_ADD = CODE["add"]
+_MUL = CODE["mul"]
+_LINEAR_FORM = CODE["linear_form"]
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
 # By op code: is the value a truth value; does it take conditions; how to read its arguments.
@@ -99,6 +104,49 @@ def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
     return None
 
 
+def _pair(term: sp.Basic) -> tuple[sp.Expr, sp.Symbol, sp.Symbol] | None:
+    """``(coefficient, u, v)`` of a term ``u*v`` or ``c*u*v`` (two symbols, a number), else None."""
+    if not isinstance(term, sp.Mul):
+        return None
+    factors = term.args
+    coeff = sp.S.One
+    if len(factors) == 3 and factors[0].is_Number:
+        coeff, factors = factors[0], factors[1:]
+    if len(factors) == 2 and all(isinstance(f, sp.Symbol) for f in factors):
+        return (coeff, *factors)
+    return None
+
+
+def _linear_split(expr: sp.Basic) -> tuple[dict, list] | None:
+    """``({coefficient: [(u, v), ...]}, other terms)`` of a sum that gets linear forms (one per
+    coefficient shared by enough pair terms: SymPy distributes ``c*(w.a)`` into ``c*w_i*a_i``),
+    else ``None``."""
+    if not isinstance(expr, sp.Add):
+        return None
+    groups: dict = {}
+    for t in expr.args:
+        p = _pair(t)
+        if p is not None:
+            groups.setdefault(p[0], []).append(t)
+    groups = {c: ts for c, ts in groups.items() if len(ts) >= LINEAR_FORM_MIN_TERMS}
+    if not groups:
+        return None
+    gathered = {t for ts in groups.values() for t in ts}
+    return groups, [t for t in expr.args if t not in gathered]
+
+
+def _linear_form(table: NodeTable, groups: dict, rest: list, memo: dict) -> int:
+    """``add(c1*linear_form(u..., v...), ..., rest...)`` for the split of :func:`_linear_split`."""
+    forms = []
+    for coeff, terms in groups.items():
+        pairs = [_pair(t)[1:] for t in terms]
+        form = table.op(_LINEAR_FORM, tuple(table.symbol(u) for u, _ in pairs)
+                        + tuple(table.symbol(v) for _, v in pairs))
+        forms.append(form if coeff == 1 else table.op(_MUL, (table.const(coeff), form)))
+    nodes = forms + [memo[t] for t in rest]
+    return nodes[0] if len(nodes) == 1 else table.op(_ADD, tuple(nodes))
+
+
 def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     """Add the expressions to ``table``; return the node id of each.
 
@@ -108,6 +156,16 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     >>> [out] = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
     >>> len(t)   # x, y, x*y, exp, sin, +
     6
+
+    A sum of at least :data:`LINEAR_FORM_MIN_TERMS` products of two symbols becomes one
+    ``linear_form`` node (plus an ``add`` for the other terms):
+
+    >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
+    >>> t = NodeTable()
+    >>> [out] = compile_into(t, [1 + sum(wi * ai for wi, ai in zip(w, a))])
+    >>> from calcopt.primitives import PRIMITIVES
+    >>> [PRIMITIVES[t.ops[i]].name for i in t.args[out]]
+    ['linear_form', 'constant']
     """
     memo: dict[sp.Basic, int] = {}
     out = []
@@ -119,6 +177,10 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if expr in memo:
                 continue
             if ready:
+                split = _linear_split(expr)
+                if split is not None:
+                    memo[expr] = _linear_form(table, *split, memo)
+                    continue
                 code = _op_code(expr)
                 read = _READ[code]
                 sym_args = expr.args if read is None else read(expr)
@@ -141,9 +203,13 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if code is None:
                 _reject(expr, whole)
             stack.append((expr, True))
-            read = _READ[code]
-            sym_args = expr.args if read is None else read(expr)
-            stack.extend((a, False) for a in reversed(sym_args) if a not in memo)
+            split = _linear_split(expr)
+            if split is None:
+                read = _READ[code]
+                children = expr.args if read is None else read(expr)
+            else:
+                children = split[1]  # linear-form pairs are symbols (no products)
+            stack.extend((a, False) for a in reversed(children) if a not in memo)
         if _BOOLEAN[table.ops[memo[whole]]]:
             raise _not_real(whole, whole)  # a graph computes real values
         out.append(memo[whole])

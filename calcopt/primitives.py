@@ -91,6 +91,11 @@ class Primitive:
         weighted operation counts of Griewank & Walther, *Evaluating Derivatives*, ch. 4.
     domain:
         Where the operation is real-valued and finite, in words.
+    sample_matvec:
+        Only for linear forms ``sum u_i*v_i`` (arguments ``u_1..u_k, v_1..v_k``):
+        ``(matrix code, vector code) -> code`` of the node as one matrix-vector product when
+        each pair is one parameter and one variable; the matrix ``(samples, k)`` holds the
+        parameter columns, stacked once per data set (see :func:`calcopt.meancode.generate_mean`).
     boolean:
         The value is a truth value (a condition: a relation, ``And``, ``Or``, ``Not``), not a
         real number.  Conditions are allowed only as conditions of ``piecewise``; numerically
@@ -134,6 +139,7 @@ class Primitive:
     commutative: bool = False
     domain: str = "all reals"
     cost: int = 1
+    sample_matvec: Callable[[str, str], str] | None = None
     # Conditions (Piecewise): see "Piecewise and conditions" in docs/primitives.md.
     boolean: bool = False
     condition_args: Callable[[int], Sequence[bool]] | None = None
@@ -362,6 +368,34 @@ def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=N
         interval=lambda a, c: interval(a[0]), undefined=undefined,
         monotonicity=monotonicity, curvature=curvature, smooth=smooth, composite=composite,
     )
+
+
+# --- the linear form: sum_i u_i * v_i as one node ---------------------------------------------
+# Arguments are the two halves (u_1..u_k, v_1..v_k).  The compiler creates it for long sums of
+# (symbol x symbol) products; the numpy code generator for sample means (meancode.generate_mean)
+# turns one whose pairs are (variable, parameter) into one mat-vec X @ w over pre-stacked data.
+
+
+def _halves(a: Sequence) -> tuple[Sequence, Sequence]:
+    k = len(a) // 2
+    return a[:k], a[k:]
+
+
+def _emit_linear_form(a: Code, c: Consts) -> str:
+    u, v = _halves(a)
+    terms = [f"{x}*{y}" for x, y in zip(u, v)]
+    return f"sum(({', '.join(terms)},))" if len(terms) > _LONG else "(" + " + ".join(terms) + ")"
+
+
+def _linear_form_to_sympy(*a: sp.Expr) -> sp.Expr:
+    u, v = _halves(a)
+    return sp.Add(*[x * y for x, y in zip(u, v)])
+
+
+def _d_linear_form(b, node, args, wanted):
+    # d/du_i = v_i and d/dv_i = u_i: the partials are the other half, no new nodes.
+    k = len(args) // 2
+    return [args[(i + k) % (2 * k)] if w else None for i, w in enumerate(wanted)]
 
 
 _max_math, _max_np = _emit_minmax("_max", "np.maximum")
@@ -626,6 +660,15 @@ PRIMITIVES: tuple[Primitive, ...] = (
               commutative=True, interval=lambda a, c: ia.min_(*a), undefined=sr.never,
               monotonicity=_min_monotonicity, curvature=_min_curvature,
               smooth=sr.extremum_smooth(largest=False)),
+    # Created by the compiler, never read from a SymPy class.  Analysis fields: the interval
+    # sum of interval products, defined and smooth everywhere (a polynomial); monotonicity and
+    # curvature keep the sound "unknown" defaults.
+    Primitive("linear_form", None, "Σu·v", (), _linear_form_to_sympy, _emit_linear_form,
+              _emit_linear_form, _d_linear_form,
+              sample_matvec=lambda m, v: f"({m} @ {v})",
+              interval=lambda a, c: ia.add(*(ia.mul(a[i], a[i + len(a) // 2])
+                                             for i in range(len(a) // 2))),
+              undefined=sr.never, smooth=sr.always),
     # Conditions and piecewise (docs/primitives.md, "Piecewise and conditions").
     _condition("lt", sp.StrictLessThan, "<", lambda a, c: ia.less(a[0], a[1], True)),
     _condition("le", sp.LessThan, "≤", lambda a, c: ia.less(a[0], a[1], False)),
@@ -651,6 +694,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 CONST = 0
 SYMBOL = 1
+# A sum with at least this many (symbol x symbol) products gets them as one linear_form node,
+# in the compiler and in the builder: w.a with d features is one mat-vec over the data
+# instead of d products and a d-term sum.
+LINEAR_FORM_MIN_TERMS = 8
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
 CODE: dict[str, int] = {p.name: i for i, p in enumerate(PRIMITIVES)}
 BY_SYMPY_TYPE: dict[type, int] = {t: i for i, p in enumerate(PRIMITIVES) for t in p.sympy_types}
@@ -664,4 +711,4 @@ def supported_operations() -> list[str]:
     >>> "exp" in supported_operations()
     True
     """
-    return [p.name for p in PRIMITIVES if p.arity != 0]
+    return [p.name for p in PRIMITIVES if p.arity != 0 and p.sympy_types]

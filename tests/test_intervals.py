@@ -77,6 +77,7 @@ REFERENCE = {
     "or": (2, lambda a, b: mpmath.mpf(bool(a) or bool(b))),
     "not": (1, lambda a: mpmath.mpf(not a)),
     "piecewise": (3, lambda v, c, w: v if c else w),
+    "linear_form": (4, lambda u1, u2, v1, v2: u1*v1 + u2*v2),   # args u_1..u_k, v_1..v_k
 }
 BOOLEAN_ARGS = {"and": (0, 1), "or": (0, 1), "not": (0,), "piecewise": (1,)}
 

@@ -46,12 +46,18 @@ def gradient_code(g):
     return fn
 
 
-def data_matrix(g, data: Any) -> np.ndarray:
-    """The data as a ``(p, N)`` float array (rows in ``g.params`` order), validated once."""
+def data_columns(g, data: Any) -> tuple[np.ndarray, ...]:
+    """The data as one ``(N,)`` float column per param (``g.params`` order), validated once;
+    views of the caller's float arrays where possible (no copy of an ``(N, p)`` array)."""
     if not g.params:
         raise DataError("sgd and minibatch_variance sample the data of an objective with params "
                         "(calcopt.compile(..., params=[...])); this graph has none")
-    return np.stack(numeric.as_data(data, g.params))
+    return numeric.as_data(data, g.params)
+
+
+def data_matrix(g, data: Any) -> np.ndarray:
+    """The data as a ``(p, N)`` float array (rows in ``g.params`` order), validated once."""
+    return np.stack(data_columns(g, data))
 
 
 def batch_size_of(batch_size: Any, N: int) -> int:
@@ -115,8 +121,8 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     """
     t_start = perf_counter()
     runs.require_scalar(g, "sgd")
-    D = data_matrix(g, data)
-    N = D.shape[1]
+    cols = data_columns(g, data)
+    N = len(cols[0])
     x = np.array(runs.start_point(g, x0))
     B = batch_size_of(batch_size, N)
     per_epoch = N // B
@@ -131,9 +137,9 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     grad_prog = numeric.sample_means(g, "gradient")
     grad = grad_prog.function
     shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
-    arrays = grad_prog.prepare(tuple(D), shared)
+    arrays = grad_prog.prepare(cols, shared)
     full_prog = numeric.sample_means(g, "value_and_gradient")
-    full_arrays = full_prog.prepare(tuple(D), shared)
+    full_arrays = full_prog.prepare(cols, shared)
     rng = np.random.default_rng(seed)
 
     xs, fs, gns, rec = [], [], [], []

@@ -18,8 +18,8 @@ from .graph import Graph, compile
 from .primitives import PRIMITIVES, supported_operations
 from .parse import parse  # rebinds calcopt.parse (the module) to the function
 from .parse_args import parse_box, parse_domain, parse_point
-from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
-                       stationary_points)
+from .analysis import (ArgMin, Conditioning, Convexity, StationaryPoint, StationaryPoints, argmin,
+                       conditioning, convexity, stationary_points)
 from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
                     minibatch_variance, predict, sgd)
 from . import viz
@@ -33,8 +33,8 @@ __all__ = [
     # text
     "parse", "parse_box", "parse_domain", "parse_point",
     # analyses
-    "ArgMin", "Conditioning", "Convexity", "argmin", "conditioning", "convexity",
-    "stationary_points",
+    "ArgMin", "Conditioning", "Convexity", "StationaryPoint", "StationaryPoints", "argmin",
+    "conditioning", "convexity", "stationary_points",
     # runs and rates
     "MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance",
     "predict", "sgd",

@@ -14,7 +14,8 @@ that hold), ``intervals`` (rigorous enclosures of every node over a box, interva
 from .conditioning import Conditioning, conditioning
 from .convexity import Convexity, convexity
 from .domain import Domain, resolve_domain
-from .stationary import ArgMin, StationaryPoint, argmin, stationary_points
+from .stationary import ArgMin, StationaryPoint, StationaryPoints, argmin, stationary_points
 
-__all__ = ["ArgMin", "Conditioning", "Convexity", "Domain", "StationaryPoint", "argmin",
+__all__ = ["ArgMin", "Conditioning", "Convexity", "Domain", "StationaryPoint", "StationaryPoints",
+           "argmin",
            "conditioning", "convexity", "resolve_domain", "stationary_points"]

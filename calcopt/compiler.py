@@ -15,10 +15,12 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, CONST, supported_operations
+from .primitives import BY_NAME, BY_SYMPY_TYPE, CONST, PRIMITIVES, supported_operations
 from .table import NodeTable
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
+_BOOLEAN = tuple(p.boolean for p in PRIMITIVES)  # by op code: is the value a truth value?
+_CONDITIONS = "relations <, <=, >, >=, Eq, Ne combined with And, Or, Not"
 
 
 def _op_code(expr: sp.Basic) -> int | None:
@@ -33,9 +35,11 @@ def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
     """Raise the most specific error for a subexpression that is not a supported node."""
     where = f" in {whole}" if expr is not whole else ""
     if isinstance(expr, (sp.Rel, Boolean)):
+        if expr is whole or isinstance(expr, sp.logic.boolalg.BooleanAtom):
+            raise _not_real(expr, whole)
         raise RelationalError(
-            f"{expr}{where} is a relation or boolean, not a real-valued expression; "
-            "calcopt compiles real-valued objectives (Piecewise conditions are not supported yet)")
+            f"unsupported condition {type(expr).__name__} {expr}{where}; Piecewise conditions "
+            f"are {_CONDITIONS}")
     if isinstance(expr, _UNEVALUATED):
         raise UnevaluatedError(
             f"unevaluated {type(expr).__name__} {expr}{where}; call .doit() first so that "
@@ -47,8 +51,37 @@ def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
     name = getattr(expr, "func", type(expr)).__name__
     raise UnsupportedOperationError(
         f"unsupported operation {name!r} in {whole}\n"
-        f"supported operations: {', '.join(supported_operations())}; "
+        f"supported operations: {', '.join(_names(False))}; "
+        f"Piecewise conditions: {', '.join(_names(True))}; "
         "constants: Integer, Rational, Float, pi, E")
+
+
+def _names(boolean: bool) -> list[str]:
+    return [n for n in supported_operations() if BY_NAME[n].boolean == boolean]
+
+
+def _not_real(expr: sp.Basic, whole: sp.Basic) -> RelationalError:
+    where = f" in {whole}" if expr is not whole else ""
+    return RelationalError(
+        f"{expr}{where} is a relation or boolean, not a real-valued expression; relations "
+        "and booleans are allowed only as conditions of a Piecewise")
+
+
+def _check_kinds(table: NodeTable, code: int, args: tuple[int, ...], sym_args: tuple,
+                 whole: sp.Basic) -> None:
+    """Conditions exactly where the primitive expects them (Piecewise conditions, And/Or/Not
+    arguments), real values everywhere else."""
+    ops = table.ops
+    which = PRIMITIVES[code].condition_args
+    expected = which(len(args)) if which is not None else None
+    for pos, a in enumerate(args):
+        want = expected is not None and expected[pos]
+        if _BOOLEAN[ops[a]] != want:
+            if want:
+                raise RelationalError(
+                    f"{sym_args[pos]} is used as a condition in {whole} but is not a relation "
+                    f"or boolean; conditions are {_CONDITIONS}")
+            raise _not_real(sym_args[pos], whole)
 
 
 def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
@@ -82,23 +115,35 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if expr in memo:
                 continue
             if ready:
-                args = tuple(memo[a] for a in expr.args)
-                if all(table.ops[a] == CONST for a in args) and expr.is_extended_real is False:
+                code = _op_code(expr)
+                sym_args = _sympy_args(code, expr)
+                args = tuple(memo[a] for a in sym_args)
+                if all(table.ops[a] == CONST for a in args) and \
+                        getattr(expr, "is_extended_real", None) is False:
                     raise ComplexValueError(  # (-2)**(1/3), asin(2): not real numbers
                         f"constant {expr}{' in ' + str(whole) if expr is not whole else ''} is "
                         "not a real number; calcopt works over the reals")
-                memo[expr] = table.op(_op_code(expr), args)
+                _check_kinds(table, code, args, sym_args, whole)
+                memo[expr] = table.op(code, args)
                 continue
             leaf = _leaf(expr, table, whole)
             if leaf is not None:
                 memo[expr] = leaf
                 continue
-            if _op_code(expr) is None:
+            code = _op_code(expr)
+            if code is None:
                 _reject(expr, whole)
             stack.append((expr, True))
-            stack.extend((a, False) for a in reversed(expr.args) if a not in memo)
+            stack.extend((a, False) for a in reversed(_sympy_args(code, expr)) if a not in memo)
+        if _BOOLEAN[table.ops[memo[whole]]]:
+            raise _not_real(whole, whole)  # a graph computes real values
         out.append(memo[whole])
     return out
+
+
+def _sympy_args(code: int, expr: sp.Basic) -> tuple:
+    read = PRIMITIVES[code].sympy_args
+    return expr.args if read is None else read(expr)
 
 
 def natural_key(sym: sp.Symbol) -> tuple:

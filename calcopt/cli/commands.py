@@ -19,7 +19,8 @@ from .. import viz
 from ..viz.render import render
 from ..analysis import argmin, conditioning, convexity, resolve_domain, stationary_points
 from ..defaults import default_objective
-from ..errors import OptionError
+from ..errors import DataError, OptionError
+from ..numeric import as_data
 from ..graph import Graph, compile
 from .formatting import (argmin_json, argmin_lines, conditioning_json, conditioning_lines,
                          convexity_json, convexity_lines, derivative_json, gradient_lines,
@@ -63,17 +64,37 @@ def analyse(obj: Objective, at: Any = None, box: dict | None = None,
         else:
             value, grad = exact_at(g, values)
             out["point"] = {"x": values, "numeric": False, "value": value, "gradient": grad}
+    out["averaged"] = None
     if g.params:
-        out["skipped"] = (f"the objective has parameters {[p.name for p in g.params]} (data): "
-                          "convexity, conditioning and arg min are analyses of objectives "
-                          "without parameters")
-        return out
-    out["domain"] = resolve_domain(g, obj.domain)
+        if obj.data is None:
+            out["skipped"] = (f"the objective has parameters {[p.name for p in g.params]} and "
+                              "no data: the analyses need an objective without parameters")
+            return out
+        out["averaged"] = g = averaged(obj)
+    out["domain"] = resolve_domain(g, obj.domain)  # DomainError before any analysis
     out["convexity"] = convexity(g, domain=obj.domain, timeout=timeout)
     out["conditioning"] = conditioning(g, at=at, box=box, timeout=timeout)
     out["stationary"] = stationary_points(g, domain=obj.domain, timeout=timeout)
     out["argmin"] = argmin(g, domain=obj.domain, timeout=timeout)
     return out
+
+
+MAX_SAMPLES = 200
+
+
+def averaged(obj: Objective) -> Graph:
+    """The objective averaged over its data, exactly: ``(1/N) sum_i f(x; p_i)``, which is what
+    ``Graph.value(x, data)`` evaluates; each data value is read as the exact decimal it prints
+    as (``0.1`` is ``1/10``).  ``DataError`` for bad data or more than ``MAX_SAMPLES``."""
+    g = obj.graph
+    cols = as_data(obj.data, g.params)
+    n = len(cols[0])
+    if n > MAX_SAMPLES:
+        raise DataError(f"the exact analyses average the objective over its data in closed form"
+                        f", for at most {MAX_SAMPLES} samples; got {n}")
+    terms = [obj.expr.xreplace({p: sp.Rational(repr(float(c[i]))) for p, c in zip(g.params, cols)})
+             for i in range(n)]
+    return compile(sp.Add(*terms) / n, wrt=g.wrt)
 
 
 def _header(obj: Objective) -> list[str]:
@@ -102,6 +123,10 @@ def analyse_text(res: dict) -> str:
                   "  grad f = [" + ", ".join(num_text(v) for v in p["gradient"]) + "]"]
     if res["skipped"]:
         return "\n".join(lines + ["", f"not analysed: {res['skipped']}"])
+    if res["averaged"] is not None:
+        lines += ["", f"analysed: the mean over the {obj.data_size} samples of the data "
+                  "(values read as exact decimals):", f"  F({', '.join(map(str, wrt))}) = "
+                  f"{res['averaged'].to_sympy()}"]
     for block in (convexity_lines(res["convexity"]), conditioning_lines(res["conditioning"]),
                   stationary_lines(res["stationary"], wrt), argmin_lines(res["argmin"], wrt)):
         lines += ["", *block]
@@ -119,7 +144,8 @@ def analyse_json(res: dict) -> str:
         "graph": {"nodes": len(g), "operations": dict(sorted(g.op_counts().items()))},
         "gradient": derivative_json(*res["gradient"]),
         "hessian": derivative_json(*res["hessian"], n_cols=n),
-        "point": None, "skipped": res["skipped"]}
+        "point": None, "skipped": res["skipped"],
+        "averaged": None if res["averaged"] is None else str(res["averaged"].to_sympy())}
     p = res["point"]
     if p is not None:
         data["point"] = {"x": [num_json(v) for v in p["x"]], "value": num_json(p["value"]),

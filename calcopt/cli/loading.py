@@ -29,6 +29,7 @@ import sympy as sp
 
 from ..errors import InvalidInputError, OptionError
 from ..graph import Graph, compile
+from ..numeric import as_data
 from ..parse import parse, symbol_factory
 from ..parse_args import parse_domain, parse_point
 from ..vocabulary import name_problem
@@ -51,6 +52,12 @@ class Objective:
     @property
     def wrt(self) -> tuple[sp.Symbol, ...]:
         return self.graph.wrt
+
+    @property
+    def data_size(self) -> int | None:
+        """The number of samples in ``data`` (``None`` without parameters)."""
+        cols = as_data(self.data, self.params) if self.params else None
+        return None if cols is None else len(cols[0])
 
     @property
     def params(self) -> tuple[sp.Symbol, ...]:

@@ -46,7 +46,7 @@ ANALYSE_EXAMPLES = """\
 examples:
   calcopt analyse "x^2 + 3*x*y + 5*y^2"
   calcopt analyse "(1 - x)^2 + 100*(y - x^2)^2" --at 1,1
-  calcopt analyse "-log(x) - log(y) + x*y" --domain "x > 0, y > 0"
+  calcopt analyse "x - log(x) + (y - 1)^2" --domain "x > 0"
   calcopt analyse "x^4 + y^4" --box "x=-2:2, y=-1:3"
   calcopt analyse "log(exp(x) + exp(y))" --json
   calcopt analyse objective.py --at 0.5,0.5      (runs objective.py: see EXPR)

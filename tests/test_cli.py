@@ -246,3 +246,21 @@ def test_python_dash_m_calcopt_subprocess():
     done = subprocess.run([sys.executable, "-m", "calcopt", "analyse", "__import__('os')"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_at_and_box_together_give_both_conditionings(capsys):
+    code, out, _ = run(capsys, "analyse", "x^2 + y^4", "--at", "1,1", "--box", "x=0:1, y=0:1",
+                       "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["conditioning"]["scope"] == "box"
+    assert calcopt.parse(data["conditioning"]["L"]["exact"]) >= 12          # 12*y^2 at y = 1
+    at = data["conditioning_at_point"]
+    assert at["scope"] == "point" and at["kappa"]["exact"] == "6"          # diag(2, 12)
+
+
+def test_point_where_f_is_undefined_is_bad_input(capsys):
+    code, _, err = run(capsys, "analyse", "sqrt(x)", "--domain", "x >= 0", "--at", "0")
+    assert code == 2 and "not a finite real number" in one_error_line(err)
+    code, _, err = run(capsys, "analyse", "log(x)")
+    assert code == 2 and "--domain" in one_error_line(err)

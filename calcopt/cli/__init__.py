@@ -18,7 +18,7 @@ import sys
 import traceback
 from typing import Sequence
 
-from ..errors import CalcoptError
+from ..errors import CalcoptError, DomainError
 from .commands import report_text, run_analyse, run_graph, run_report, write
 from .options import UsageError, build_parser
 
@@ -40,7 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except CalcoptError as err:
-        print(f"error: {_one_line(err)}", file=sys.stderr)
+        hint = ""
+        if isinstance(err, DomainError) and "domain={" in str(err):
+            hint = " (on the command line: --domain \"x > 0, ...\")"
+        print(f"error: {_one_line(err)}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -19,7 +19,7 @@ from .. import viz
 from ..viz.render import render
 from ..analysis import argmin, conditioning, convexity, resolve_domain, stationary_points
 from ..defaults import default_objective
-from ..errors import DataError, OptionError
+from ..errors import DataError, DomainError, OptionError
 from ..numeric import as_data
 from ..graph import Graph, compile
 from .formatting import (argmin_json, argmin_lines, conditioning_json, conditioning_lines,
@@ -44,7 +44,13 @@ def exact_at(g: Graph, values: list[sp.Expr]) -> tuple[sp.Expr, list[sp.Expr]]:
         exprs = list(reduced[0]) if isinstance(reduced[0], sp.MatrixBase) else reduced
         return [e.xreplace(at) for e in exprs]
 
-    return evaluate(g)[0], evaluate(g.gradient_graph())
+    value, grad = evaluate(g)[0], evaluate(g.gradient_graph())
+    for e in (value, *grad):
+        if not (e.is_extended_real is True and e.is_finite is True):
+            raise DomainError(f"f or its gradient is not a finite real number at the point "
+                              f"{tuple(values)} ({e}); choose a point where f is defined, or "
+                              "a --domain")
+    return value, grad
 
 
 def analyse(obj: Objective, at: Any = None, box: dict | None = None,
@@ -58,9 +64,11 @@ def analyse(obj: Objective, at: Any = None, box: dict | None = None,
     if where is not None:
         values = point_values(where, g.wrt)
         if g.params:
-            out["point"] = {"x": values, "numeric": True,
-                            "value": float(g.value(values, data=obj.data)),
-                            "gradient": [float(v) for v in g.grad(values, data=obj.data)]}
+            value, grad = g.value(values, data=obj.data), g.grad(values, data=obj.data)
+            if not np.all(np.isfinite(np.append(grad, value))):
+                raise DomainError(f"f or its gradient is not finite at {tuple(values)}")
+            out["point"] = {"x": values, "numeric": True, "value": float(value),
+                            "gradient": [float(v) for v in grad]}
         else:
             value, grad = exact_at(g, values)
             out["point"] = {"x": values, "numeric": False, "value": value, "gradient": grad}
@@ -73,7 +81,9 @@ def analyse(obj: Objective, at: Any = None, box: dict | None = None,
         out["averaged"] = g = averaged(obj)
     out["domain"] = resolve_domain(g, obj.domain)  # DomainError before any analysis
     out["convexity"] = convexity(g, domain=obj.domain, timeout=timeout)
-    out["conditioning"] = conditioning(g, at=at, box=box, timeout=timeout)
+    out["conditioning"] = conditioning(g, at=None if box else at, box=box, timeout=timeout)
+    if box is not None and at is not None:   # both asked for: the box, and at the point
+        out["conditioning_at_point"] = conditioning(g, at=at, timeout=timeout)
     out["stationary"] = stationary_points(g, domain=obj.domain, timeout=timeout)
     out["argmin"] = argmin(g, domain=obj.domain, timeout=timeout)
     return out
@@ -127,7 +137,9 @@ def analyse_text(res: dict) -> str:
         lines += ["", f"analysed: the mean over the {obj.data_size} samples of the data "
                   "(values read as exact decimals):", f"  F({', '.join(map(str, wrt))}) = "
                   f"{res['averaged'].to_sympy()}"]
+    extra = res.get("conditioning_at_point")
     for block in (convexity_lines(res["convexity"]), conditioning_lines(res["conditioning"]),
+                  *([conditioning_lines(extra)] if extra is not None else []),
                   stationary_lines(res["stationary"], wrt), argmin_lines(res["argmin"], wrt)):
         lines += ["", *block]
     return "\n".join(lines)
@@ -153,6 +165,8 @@ def analyse_json(res: dict) -> str:
     if not res["skipped"]:
         data["convexity"] = convexity_json(res["convexity"])
         data["conditioning"] = conditioning_json(res["conditioning"])
+        if res.get("conditioning_at_point") is not None:
+            data["conditioning_at_point"] = conditioning_json(res["conditioning_at_point"])
         data["stationary_points"] = stationary_json(res["stationary"])
         data["argmin"] = argmin_json(res["argmin"])
     return json.dumps(data, indent=2)

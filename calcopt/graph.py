@@ -190,14 +190,25 @@ class Graph:
     def _sympy_memo(self) -> dict:
         return {}
 
-    def to_sympy(self) -> sp.Expr | sp.Matrix | tuple[sp.Expr, ...]:
+    def to_sympy(self, cse: bool = False) -> Any:
         """The exact expression(s): a SymPy expression, or a Matrix/tuple like the input.
+
+        ``cse=True``: ``(replacements, reduced)`` shaped like ``sympy.cse(g.to_sympy())``, with
+        the graph's shared nodes named ``w0, w1, ...`` (see :mod:`calcopt.cse`).
 
         >>> import sympy as sp, calcopt
         >>> x = sp.Symbol("x")
         >>> calcopt.compile(sp.Rational(1, 3) * x**2).to_sympy()
         x**2/3
+        >>> calcopt.compile(sp.exp(x) / (1 + sp.exp(x))).gradient_graph().to_sympy(cse=True)
+        ([(w0, exp(x)), (w1, w0 + 1)], [Matrix([[w0*(-w0/w1**2 + 1/w1)]])])
         """
+        if cse:
+            from .cse import table_cse
+            reps, exprs = table_cse(self._table, self._outputs)
+            if self._shape is not None and len(self._shape) == 2:
+                return reps, [sp.Matrix(*self._shape, exprs)]
+            return reps, exprs
         exprs = [self.expr(o) for o in self._outputs]
         if self._shape is None:
             return exprs[0]

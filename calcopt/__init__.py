@@ -19,10 +19,15 @@ from .graph import Graph, compile
 from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
                        stationary_points)
 from .primitives import PRIMITIVES, supported_operations
+<<<<<<< HEAD
 from .parse import parse  # rebinds calcopt.parse (the module) to the function
 from .parse_args import parse_box, parse_domain, parse_point
 from . import viz
 from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
+=======
+from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
+                    minibatch_variance, predict, sgd)
+>>>>>>> runs
 
 __version__ = "0.1.0"
 
@@ -32,8 +37,14 @@ __all__ = [
     "CalcoptError", "ComplexValueError", "DataError", "DomainError", "Graph", "InvalidInputError", "OptionError",
     "ParseError", "PointError",
     "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
+<<<<<<< HEAD
     "UnsupportedOperationError", "compile", "parse", "parse_box", "parse_domain", "parse_point",
     "supported_operations",
     "MissingDependencyError", "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json",
     "to_mermaid",
+=======
+    "UnsupportedOperationError", "compile", "supported_operations",
+    "MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance",
+    "predict", "sgd",
+>>>>>>> runs
 ]

@@ -1,7 +1,8 @@
 """Forward and reverse mode as transforms of a node table.
 
 Both modes use one rule per primitive, ``Primitive.partials``: the local partial derivative
-of a node with respect to each argument, built as nodes of the same table.
+of a node with respect to each argument, built as nodes of the same table (``None`` for an
+argument that needs none or whose partial is structurally zero, like a Piecewise condition).
 
 * **Reverse mode** (:func:`reverse`) walks the nodes once from the outputs back to the inputs,
   like micrograd's ``backward``: the adjoint of a node is the sum, over its users, of the
@@ -71,7 +72,7 @@ def reverse(b: Builder, outputs: Sequence[int], cotangents: Sequence[int],
             continue
         partials = PRIMITIVES[op].partials(b, node, node_args, wanted)
         for a, w, p in zip(node_args, wanted, partials):
-            if w:
+            if w and p is not None:  # None: structurally zero (a Piecewise condition)
                 pending.setdefault(a, []).append(b.mul(adj, p))
     return adjoint
 
@@ -100,7 +101,8 @@ def forward(b: Builder, seeds: Mapping[int, int], live: Sequence[int]) -> dict[i
             continue  # no argument carries a tangent
         wanted = [a in tangent for a in node_args]
         partials = PRIMITIVES[ops[node]].partials(b, node, node_args, wanted)
-        terms = [b.mul(p, tangent[a]) for a, w, p in zip(node_args, wanted, partials) if w]
+        terms = [b.mul(p, tangent[a]) for a, w, p in zip(node_args, wanted, partials)
+                 if w and p is not None]
         t = terms[0] if len(terms) == 1 else b.add_list(terms)
         if t != zero:
             tangent[node] = t

@@ -15,10 +15,17 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean
 
 from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import BY_SYMPY_TYPE, CONST, supported_operations
+from .primitives import (BY_NAME, BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES,
+                         supported_operations)
 from .table import NodeTable
 
+_ADD = CODE["add"]
+_MUL = CODE["mul"]
+_LINEAR_FORM = CODE["linear_form"]
+
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
+_BOOLEAN = tuple(p.boolean for p in PRIMITIVES)  # by op code: is the value a truth value?
+_CONDITIONS = "relations <, <=, >, >=, Eq, Ne combined with And, Or, Not"
 
 
 def _op_code(expr: sp.Basic) -> int | None:
@@ -33,9 +40,11 @@ def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
     """Raise the most specific error for a subexpression that is not a supported node."""
     where = f" in {whole}" if expr is not whole else ""
     if isinstance(expr, (sp.Rel, Boolean)):
+        if expr is whole or isinstance(expr, sp.logic.boolalg.BooleanAtom):
+            raise _not_real(expr, whole)
         raise RelationalError(
-            f"{expr}{where} is a relation or boolean, not a real-valued expression; "
-            "calcopt compiles real-valued objectives (Piecewise conditions are not supported yet)")
+            f"unsupported condition {type(expr).__name__} {expr}{where}; Piecewise conditions "
+            f"are {_CONDITIONS}")
     if isinstance(expr, _UNEVALUATED):
         raise UnevaluatedError(
             f"unevaluated {type(expr).__name__} {expr}{where}; call .doit() first so that "
@@ -47,8 +56,37 @@ def _reject(expr: sp.Basic, whole: sp.Basic) -> None:
     name = getattr(expr, "func", type(expr)).__name__
     raise UnsupportedOperationError(
         f"unsupported operation {name!r} in {whole}\n"
-        f"supported operations: {', '.join(supported_operations())}; "
+        f"supported operations: {', '.join(_names(False))}; "
+        f"Piecewise conditions: {', '.join(_names(True))}; "
         "constants: Integer, Rational, Float, pi, E")
+
+
+def _names(boolean: bool) -> list[str]:
+    return [n for n in supported_operations() if BY_NAME[n].boolean == boolean]
+
+
+def _not_real(expr: sp.Basic, whole: sp.Basic) -> RelationalError:
+    where = f" in {whole}" if expr is not whole else ""
+    return RelationalError(
+        f"{expr}{where} is a relation or boolean, not a real-valued expression; relations "
+        "and booleans are allowed only as conditions of a Piecewise")
+
+
+def _check_kinds(table: NodeTable, code: int, args: tuple[int, ...], sym_args: tuple,
+                 whole: sp.Basic) -> None:
+    """Conditions exactly where the primitive expects them (Piecewise conditions, And/Or/Not
+    arguments), real values everywhere else."""
+    ops = table.ops
+    which = PRIMITIVES[code].condition_args
+    expected = which(len(args)) if which is not None else None
+    for pos, a in enumerate(args):
+        want = expected is not None and expected[pos]
+        if _BOOLEAN[ops[a]] != want:
+            if want:
+                raise RelationalError(
+                    f"{sym_args[pos]} is used as a condition in {whole} but is not a relation "
+                    f"or boolean; conditions are {_CONDITIONS}")
+            raise _not_real(sym_args[pos], whole)
 
 
 def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
@@ -63,6 +101,49 @@ def _leaf(expr: sp.Basic, table: NodeTable, whole: sp.Basic) -> int | None:
     return None
 
 
+def _pair(term: sp.Basic) -> tuple[sp.Expr, sp.Symbol, sp.Symbol] | None:
+    """``(coefficient, u, v)`` of a term ``u*v`` or ``c*u*v`` (two symbols, a number), else None."""
+    if not isinstance(term, sp.Mul):
+        return None
+    factors = term.args
+    coeff = sp.S.One
+    if len(factors) == 3 and factors[0].is_Number:
+        coeff, factors = factors[0], factors[1:]
+    if len(factors) == 2 and all(isinstance(f, sp.Symbol) for f in factors):
+        return (coeff, *factors)
+    return None
+
+
+def _linear_split(expr: sp.Basic) -> tuple[dict, list] | None:
+    """``({coefficient: [(u, v), ...]}, other terms)`` of a sum that gets linear forms (one per
+    coefficient shared by enough pair terms: SymPy distributes ``c*(w.a)`` into ``c*w_i*a_i``),
+    else ``None``."""
+    if not isinstance(expr, sp.Add):
+        return None
+    groups: dict = {}
+    for t in expr.args:
+        p = _pair(t)
+        if p is not None:
+            groups.setdefault(p[0], []).append(t)
+    groups = {c: ts for c, ts in groups.items() if len(ts) >= LINEAR_FORM_MIN_TERMS}
+    if not groups:
+        return None
+    gathered = {t for ts in groups.values() for t in ts}
+    return groups, [t for t in expr.args if t not in gathered]
+
+
+def _linear_form(table: NodeTable, groups: dict, rest: list, memo: dict) -> int:
+    """``add(c1*linear_form(u..., v...), ..., rest...)`` for the split of :func:`_linear_split`."""
+    forms = []
+    for coeff, terms in groups.items():
+        pairs = [_pair(t)[1:] for t in terms]
+        form = table.op(_LINEAR_FORM, tuple(table.symbol(u) for u, _ in pairs)
+                        + tuple(table.symbol(v) for _, v in pairs))
+        forms.append(form if coeff == 1 else table.op(_MUL, (table.const(coeff), form)))
+    nodes = forms + [memo[t] for t in rest]
+    return nodes[0] if len(nodes) == 1 else table.op(_ADD, tuple(nodes))
+
+
 def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     """Add the expressions to ``table``; return the node id of each.
 
@@ -72,6 +153,16 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     >>> [out] = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
     >>> len(t)   # x, y, x*y, exp, sin, +
     6
+
+    A sum of at least :data:`LINEAR_FORM_MIN_TERMS` products of two symbols becomes one
+    ``linear_form`` node (plus an ``add`` for the other terms):
+
+    >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
+    >>> t = NodeTable()
+    >>> [out] = compile_into(t, [1 + sum(wi * ai for wi, ai in zip(w, a))])
+    >>> from calcopt.primitives import PRIMITIVES
+    >>> [PRIMITIVES[t.ops[i]].name for i in t.args[out]]
+    ['linear_form', 'constant']
     """
     memo: dict[sp.Basic, int] = {}
     out = []
@@ -82,23 +173,42 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
             if expr in memo:
                 continue
             if ready:
-                args = tuple(memo[a] for a in expr.args)
-                if all(table.ops[a] == CONST for a in args) and expr.is_extended_real is False:
+                split = _linear_split(expr)
+                if split is not None:
+                    memo[expr] = _linear_form(table, *split, memo)
+                    continue
+                code = _op_code(expr)
+                sym_args = _sympy_args(code, expr)
+                args = tuple(memo[a] for a in sym_args)
+                if all(table.ops[a] == CONST for a in args) and \
+                        getattr(expr, "is_extended_real", None) is False:
                     raise ComplexValueError(  # (-2)**(1/3), asin(2): not real numbers
                         f"constant {expr}{' in ' + str(whole) if expr is not whole else ''} is "
                         "not a real number; calcopt works over the reals")
-                memo[expr] = table.op(_op_code(expr), args)
+                _check_kinds(table, code, args, sym_args, whole)
+                memo[expr] = table.op(code, args)
                 continue
             leaf = _leaf(expr, table, whole)
             if leaf is not None:
                 memo[expr] = leaf
                 continue
-            if _op_code(expr) is None:
+            code = _op_code(expr)
+            if code is None:
                 _reject(expr, whole)
             stack.append((expr, True))
-            stack.extend((a, False) for a in reversed(expr.args) if a not in memo)
+            split = _linear_split(expr)
+            # linear-form pairs are symbols (no products); otherwise the SymPy arguments
+            children = _sympy_args(code, expr) if split is None else split[1]
+            stack.extend((a, False) for a in reversed(children) if a not in memo)
+        if _BOOLEAN[table.ops[memo[whole]]]:
+            raise _not_real(whole, whole)  # a graph computes real values
         out.append(memo[whole])
     return out
+
+
+def _sympy_args(code: int, expr: sp.Basic) -> tuple:
+    read = PRIMITIVES[code].sympy_args
+    return expr.args if read is None else read(expr)
 
 
 def natural_key(sym: sp.Symbol) -> tuple:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from . import codegen
+from . import codegen, meancode
 from .errors import DataError, OptionError, PointError
 from .table import NodeTable
 
@@ -99,10 +99,98 @@ class Program:
         return result
 
 
+class MeanProgram:
+    """Sample means of ``outputs`` at one point from pre-stacked data: the minibatch hot path.
+
+    The code comes from :func:`calcopt.meancode.generate_mean` (linear forms as one mat-vec
+    ``X @ w``, data-column gradients as one ``X^T s / N``).  :meth:`prepare` turns the parameter
+    columns into that code's data arrays once per data set; :attr:`function` is the raw
+    ``f(x, d)`` for hot loops: ``x`` a 1-D float array aligned with the variables, ``d`` the
+    prepared arrays or the same rows of each (``tuple(a[idx] for a in d)``), no checks.
+    """
+
+    def __init__(self, table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
+                 parameters: Sequence[int]) -> None:
+        self.outputs = tuple(outputs)
+        self.source, self.layout = meancode.generate_mean(table, outputs, variables, parameters)
+        self.function: Callable = codegen.build(self.source, "numpy")
+
+    def prepare(self, columns: tuple[np.ndarray, ...] | None,
+                shared: dict | None = None) -> tuple[np.ndarray, ...]:
+        """The data arrays of :attr:`layout` (samples on axis 0) from validated columns
+        (:func:`as_data`).  ``shared``: a dict to pass to every ``prepare`` of the same columns
+        in one run, so that programs with the same stacks (gradient and value-and-gradient)
+        share them instead of stacking the data twice."""
+        cols = columns or ()
+        shared = {} if shared is None else shared
+        out = []
+        for kind, pos in self.layout:
+            if (kind, pos) not in shared:
+                shared[kind, pos] = cols[pos[0]] if kind == "column" else \
+                    _stacked([cols[j] for j in pos])
+            out.append(shared[kind, pos])
+        return tuple(out)
+
+    def __call__(self, x: np.ndarray, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.function(x, arrays)
+
+
+def _stacked(cols: list[np.ndarray]) -> np.ndarray:
+    """The ``(N, k)`` matrix of the columns, rows contiguous (a mini-batch is a row gather).
+
+    Columns that are consecutive columns of one float matrix (``X[:, j]``, or ``as_data`` of an
+    ``(N, p)`` array) are used in place, as a read-only view: stacking them would copy the
+    whole data set only to rebuild ``X``."""
+    c0 = cols[0]
+    if c0.dtype == np.float64 and c0.base is not None and all(
+            c.base is c0.base and c.dtype == np.float64 and c.shape == c0.shape
+            and c.strides == c0.strides for c in cols):
+        start = c0.__array_interface__["data"][0]
+        if all(c.__array_interface__["data"][0] == start + 8 * j for j, c in enumerate(cols)):
+            return np.lib.stride_tricks.as_strided(c0, (len(c0), len(cols)), (c0.strides[0], 8),
+                                                   writeable=False)
+    return np.ascontiguousarray(np.stack(cols, axis=1))
+
+
+_MEANS = ("value", "gradient", "value_and_gradient")
+
+
+def sample_means(graph: Any, what: str = "gradient") -> MeanProgram:
+    """The :class:`MeanProgram` of a scalar graph's value, gradient or both (cached on it).
+
+    Set-up once per run: ``arrays = prog.prepare(numeric.as_data(data, graph.params))``
+    (validation and stacking); then each step ``prog.function(x, batch)`` with
+    ``batch = tuple(a[idx] for a in arrays)`` returns the mean over the batch rows: ``(n,)``
+    for the gradient, ``(1,)`` for the value, ``(1 + n,)`` for both.
+
+    >>> import numpy as np, sympy as sp, calcopt
+    >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
+    >>> g = calcopt.compile(sum(wi * ai for wi, ai in zip(w, a)) ** 2, wrt=w, params=a)
+    >>> prog = sample_means(g)
+    >>> arrays = prog.prepare(as_data(np.arange(16.0).reshape(2, 8), g.params))
+    >>> x = np.ones(8)
+    >>> np.allclose(prog(x, arrays), g.grad(x, data=np.arange(16.0).reshape(2, 8)))
+    True
+    >>> prog.layout     # one (N, 8) matrix: X @ w and X^T s share it
+    [('stack', (0, 1, 2, 3, 4, 5, 6, 7))]
+    """
+    if what not in _MEANS:
+        raise OptionError(f"what must be one of {_MEANS}, not {what!r}")
+    key = ("sample means", what)
+    cache = graph._cache
+    if key not in cache:
+        source = graph if what == "value" else (
+            graph.gradient_graph() if what == "gradient" else graph.vjp_graph())
+        cache[key] = MeanProgram(source._table, source.outputs, source.variable_nodes,
+                                 source.parameter_nodes)
+    return cache[key]
+
+
 # --- validating user input -----------------------------------------------------------------
 
 
-def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
+def _numeric_array(value: Any, what: str, error: type, copy: bool = True) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged nested lists, exotic objects
@@ -115,7 +203,7 @@ def _numeric_array(value: Any, what: str, error: type) -> np.ndarray:
     elif arr.dtype.kind not in "iuf":  # booleans, strings, complex numbers
         raise error(f"{what} must be real numbers; got dtype {arr.dtype} from {value!r}")
     try:
-        out = arr.astype(float)
+        out = arr.astype(float, copy=copy)
     except OverflowError:
         out = None
     # Real SymPy/Python numbers are finite, so an infinity here is an overflow (SymPy's own
@@ -200,9 +288,12 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")
     if isinstance(data, Mapping):
         given = _by_position(data, params, "data", DataError, "missing data for params {missing}")
-        cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError) for i in range(len(params))]
+        # Float columns are used as they are (no copy: data is only ever read; copying a
+        # strided column of a large matrix costs more than a whole SGD run's set-up should).
+        cols = [_numeric_array(given[i], f"data[{names[i]}]", DataError, copy=False)
+                for i in range(len(params))]
     else:
-        table = _numeric_array(data, "data", DataError)
+        table = _numeric_array(data, "data", DataError, copy=False)
         if table.ndim != 2 or table.shape[1] != len(params):
             raise DataError(f"data array must have shape (N, {len(params)}) with columns "
                             f"{names}; got shape {table.shape}")

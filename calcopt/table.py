@@ -36,9 +36,10 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from .primitives import CODE, CONST, PRIMITIVES, SYMBOL
+from .primitives import CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES, SYMBOL
 
 _ADD = CODE["add"]
+_LINEAR_FORM = CODE["linear_form"]
 _MUL = CODE["mul"]
 _POW = CODE["pow"]
 
@@ -227,8 +228,29 @@ class Builder:
             return self.zero
         if len(rest) == 1:
             return rest[0]
+        if len(rest) >= LINEAR_FORM_MIN_TERMS:
+            rest = self._gather_linear_form(rest)
+            if len(rest) == 1:
+                return rest[0]
         rest.sort()
         return self._op(_ADD, tuple(rest))
+
+    def _gather_linear_form(self, terms: list[int]) -> list[int]:
+        """The terms with their (symbol x symbol) products gathered into one linear form, when
+        there are at least LINEAR_FORM_MIN_TERMS of them (pairs sorted: equal sums share it)."""
+        ops, vals = self.ops, self.vals
+        pairs, rest = [], []
+        for t in terms:
+            a = vals[t]
+            if ops[t] == _MUL and len(a) == 2 and ops[a[0]] == SYMBOL and ops[a[1]] == SYMBOL:
+                pairs.append(a)
+            else:
+                rest.append(t)
+        if len(pairs) < LINEAR_FORM_MIN_TERMS:
+            return terms
+        pairs.sort()
+        form = self._op(_LINEAR_FORM, tuple(u for u, _ in pairs) + tuple(v for _, v in pairs))
+        return rest + [form]
 
     def mul(self, *factors: int) -> int:
         one = self.one

@@ -1,0 +1,404 @@
+"""``calcopt.argmin``: the global minimiser when it can be proven, else a labelled numeric one.
+
+Proofs tried, in order (each needs the exact stationary points of
+:func:`~calcopt.analysis.stationary.stationary_points`):
+
+1. **quadratic**: a constant Hessian with a negative eigenvalue, or a positive semidefinite one
+   with no stationary point, means f is unbounded below on R^n (``value = -oo``); positive
+   semidefinite plus a stationary point in the (convex) domain is a global minimiser.
+2. **coercive polynomial** on R^n (:func:`coercive`: even pure powers dominate every other
+   monomial, by weighted AM-GM), so a minimum exists and is a stationary point; with the
+   complete list of stationary points, the least value wins.  A polynomial whose top-degree
+   part is negative along some direction is unbounded below.
+3. **polynomial on a compact box** (at most 4 variables): the least value among the critical
+   points of every face (:mod:`~calcopt.analysis.boxmin`); also for quadratics.
+4. **lower bound**: ``f - f(x*) >= 0`` proven on the domain (SymPy's sign rules: a sum of
+   squares, ...) for a stationary point ``x*``.
+5. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
+
+Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
+conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
+generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;
+derivative-free Powell with kinks), labelled ``exact=False`` and "numeric local minimiser".
+
+>>> import sympy as sp, calcopt
+>>> x, y = sp.symbols("x y")
+>>> calcopt.argmin(calcopt.compile((x - 1)**2 + 3*(y + 2)**2))
+ArgMin(x=(1, -2), value=0, exact=True, unique=True)
+  how: convex quadratic + unique stationary point
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from .boxmin import box_minimum, is_compact_box
+from .budget import BudgetExceeded, call_with_budget
+from ..errors import OptionError
+from .conditioning import check_timeout, exact_sign, inertia, require_no_params
+from .domain import Domain, resolve_domain
+from .psd import nonsmooth_ops
+from .realsolve import is_rational_polynomial
+
+if TYPE_CHECKING:
+    from ..graph import Graph
+
+
+@dataclass(frozen=True)
+class ArgMin:
+    """Result of :func:`argmin`: ``x`` (values in ``wrt`` order: exact SymPy numbers when
+    proven, floats otherwise; ``None`` when there is no minimiser), ``value`` (f at ``x``;
+    ``-oo`` when f is unbounded below), ``exact`` (a proven global minimiser), ``unique``
+    (``True``/``False``, ``None`` when not known) and ``how`` (the proof or the method)."""
+
+    x: tuple | None
+    value: Any
+    exact: bool
+    how: str
+    unique: bool | None = None
+
+    def __repr__(self) -> str:
+        text = f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, unique={self.unique})"
+        if self.exact and self.x and not all(sp.sympify(v).is_Rational for v in self.x):
+            text += "  ~ x=(" + ", ".join(f"{float(v):.6g}" for v in self.x) + ")"
+        return f"{text}\n  how: {self.how}"
+
+
+def coercive(f: sp.Expr, wrt) -> bool:
+    """A proof that ``f(x) -> oo`` as ``|x| -> oo`` (polynomial ``f``), or ``False`` (unknown).
+
+    Sufficient test on a polynomial ``R``: every variable has a leading pure power
+    ``a_i x_i^(d_i)``, ``d_i`` even, ``a_i > 0``; every other monomial ``c x^alpha`` either is
+    nonnegative (even exponents, ``c > 0``) or has weight ``s = sum_i alpha_i / d_i <= 1``.
+    Weight ``< 1`` makes it negligible against ``sum_i |x_i|^(d_i)``; weight exactly 1 is
+    bounded by ``|c| sum_i (alpha_i / d_i) |x_i|^(d_i)`` (weighted AM-GM) and charged to the
+    ``a_i``, which must stay positive.  Tried on ``f`` and on ``f`` minus the terms SymPy
+    proves nonnegative and that are not monomials (a lower bound of ``f``).
+
+    >>> x, y, z = sp.symbols("x y z")
+    >>> coercive(x**4 + y**4 - x*y**3 + x**2, (x, y)), coercive(x**4 + y, (x, y))
+    (True, False)
+    >>> coercive((x - 1)**2*(y + 2)**2 + x**2 + y**2 + z**4 - z, (x, y, z))
+    True
+    """
+    if not wrt:
+        return False
+    reals = {v: sp.Dummy(v.name, real=True) for v in wrt}
+
+    def droppable(t: sp.Expr) -> bool:  # a compound term (not a monomial) proven >= 0
+        return len(sp.Add.make_args(sp.expand(t))) > 1 and bool(t.xreplace(reals).is_nonnegative)
+
+    rest = [t for t in sp.Add.make_args(f) if not droppable(t)]
+    return _dominated(f, wrt) or (len(rest) < len(sp.Add.make_args(f))
+                                  and _dominated(sp.Add(*rest), wrt))
+
+
+def _dominated(R: sp.Expr, wrt) -> bool:
+    if not is_rational_polynomial(R, wrt):
+        return False
+    terms = sp.Poly(R, *wrt).terms()
+    lead: dict[int, tuple[int, sp.Rational]] = {}
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] > lead.get(used[0], (0, 0))[0]:
+            lead[used[0]] = (mon[used[0]], c)
+    if len(lead) < len(wrt) or any(d % 2 or c <= 0 for d, c in lead.values()):
+        return False
+    charged = [sp.S.Zero] * len(wrt)
+    for mon, c in terms:
+        used = [i for i, a in enumerate(mon) if a]
+        if len(used) == 1 and mon[used[0]] == lead[used[0]][0]:
+            continue  # a leading pure power itself
+        if c > 0 and all(a % 2 == 0 for a in mon):
+            continue  # nonnegative everywhere
+        weight = sum(sp.Rational(mon[i], lead[i][0]) for i in used)
+        if weight > 1:
+            return False
+        if weight == 1:
+            for i in used:
+                charged[i] += abs(c) * sp.Rational(mon[i], lead[i][0])
+    return all(lead[i][1] > charged[i] for i in range(len(wrt)))
+
+
+def unbounded_direction(f: sp.Expr, wrt) -> tuple | None:
+    """A direction ``d`` (entries in {-1, 0, 1}) along which the top-degree homogeneous part
+    of polynomial ``f`` is negative, proving ``f(t d) -> -oo``; ``None`` if none is found.
+
+    >>> x, y = sp.symbols("x y")
+    >>> unbounded_direction(x**3 + y**2, (x, y)), unbounded_direction(x**4 + y**2, (x, y))
+    ((-1, 0), None)
+    """
+    if not wrt or not is_rational_polynomial(f, wrt):
+        return None
+    P = sp.Poly(f, *wrt)
+    d = P.total_degree()
+    top = [(mon, c) for mon, c in P.terms() if sum(mon) == d]
+    n = len(wrt)
+    if n <= 6:
+        directions = product((0, 1, -1), repeat=n)
+    else:
+        directions = [tuple(s * (i == j) for j in range(n)) for i in range(n) for s in (1, -1)]
+        directions += [(1,) * n, (-1,) * n]
+    for dvec in directions:
+        if any(dvec) and sum(c * sp.prod([v ** a for v, a in zip(dvec, mon)]) for mon, c in top) < 0:
+            return tuple(dvec)
+    return None
+
+
+def _nonnegative(f: sp.Expr, dom: Domain) -> bool:
+    """Is ``f >= 0`` on the domain, by SymPy's sign rules (symbols carry the domain's sign)?"""
+    subs = {}
+    for s, iv in zip(dom.wrt, dom.intervals):
+        lo = iv.inf
+        subs[s] = sp.Dummy(s.name, real=True, positive=True if lo.is_positive or (
+            lo == 0 and iv.left_open) else None, nonnegative=True if lo.is_nonnegative else None)
+    return bool(sp.expand(f).xreplace(subs).is_nonnegative or f.xreplace(subs).is_nonnegative)
+
+
+def _least(points):
+    """``(best, ties)``: a point of least value, proven by exact comparisons with every other
+    point, and the points of equal value; ``None`` when a comparison cannot be decided."""
+    best = min(points, key=lambda p: sp.re(sp.N(p.value, 50)))
+    signs = [exact_sign(p.value - best.value) for p in points]
+    if any(s is None or s < 0 for s in signs):
+        return None
+    return best, [p for p, s in zip(points, signs) if s == 0]
+
+
+def _quadratic_proof(H: sp.Matrix, dom: Domain, sps, timeout: float) -> ArgMin | None:
+    """Constant Hessian: convex + stationary point, or unbounded below (on R^n)."""
+    inert = call_with_budget(inertia, H, timeout=timeout)
+    if inert is None:
+        return None
+    isolated = [p for p in sps if not p.free]
+    family = [p for p in sps if p.free]
+    if inert[1] > 0:
+        return ArgMin(None, -sp.oo, True, "unbounded below: the constant Hessian has a "
+                      "negative eigenvalue") if dom.is_reals else None
+    if isolated:
+        return ArgMin(isolated[0].x, isolated[0].value, True,
+                      "convex quadratic + unique stationary point", inert[2] == 0)
+    if family and dom.is_reals:
+        p = family[0]
+        free = ", ".join(map(str, p.free))
+        x = tuple(sp.sympify(c).subs({v: 0 for v in p.free}) for c in p.x)
+        return ArgMin(x, p.value, True, f"convex quadratic; the minimisers form the set {p.x} "
+                      f"(free {free}); x is its point with {free} = 0", False)
+    if sps.complete and not sps.points and dom.is_reals:
+        return ArgMin(None, -sp.oo, True, "unbounded below: convex quadratic without a "
+                      "stationary point (f is linear along a null direction of H)")
+    return None
+
+
+def _polynomial_proof(f: sp.Expr, dom: Domain, sps) -> ArgMin | None:
+    """On R^n: unbounded along a direction, or coercive with a complete list of points."""
+    if not dom.is_reals:
+        return None
+    direction = unbounded_direction(f, dom.wrt)
+    if direction is not None:
+        return ArgMin(None, -sp.oo, True, "unbounded below: the top-degree part of the "
+                      f"polynomial is negative along {direction}, so f(t*d) -> -oo")
+    isolated = [p for p in sps if not p.free]
+    if not (isolated and sps.complete and not sps.infinite and coercive(f, dom.wrt)):
+        return None
+    least = _least(isolated)
+    if least is None:
+        return None
+    best, ties = least
+    tie = f" ({len(ties)} tie)" if len(ties) > 1 else ""
+    return ArgMin(best.x, best.value, True, "coercive polynomial (dominant pure powers): "
+                  f"least value among its {len(isolated)} stationary points{tie}",
+                  len(ties) == 1)
+
+
+def _lower_bound_proof(f: sp.Expr, dom: Domain, sps, timeout: float) -> ArgMin | None:
+    """``f >= f(x*)`` on the domain by SymPy's sign rules, for the lowest candidate ``x*``."""
+    isolated = [p for p in sps if not p.free]
+    candidates = [p for p in isolated if p.kind in ("minimum", "degenerate", None)]
+    if not candidates:
+        return None
+    # only the lowest candidate can be a global minimiser: f >= v fails for any higher v
+    p = min(candidates, key=lambda p: sp.re(sp.N(p.value, 50)))
+    if not call_with_budget(_nonnegative, f - p.value, dom, timeout=timeout):
+        return None
+    open_domain = all((iv.left_open or not iv.inf.is_finite) and
+                      (iv.right_open or not iv.sup.is_finite) for iv in dom.intervals)
+    others = [q for q in isolated if q is not p and exact_sign(q.value - p.value) == 0]
+    # on an open domain every minimiser is a stationary point, so the list settles uniqueness
+    unique = True if (sps.complete and open_domain and not others) else None
+    return ArgMin(p.x, p.value, True, f"lower bound attained: f >= {p.value} on the domain "
+                  "(SymPy's sign rules), with equality at the stationary point x", unique)
+
+
+def _box_proof(f: sp.Expr, dom: Domain, timeout: float) -> ArgMin | None:
+    """A polynomial on a compact box (at most 4 variables: 3^n faces): every face searched."""
+    if len(dom.wrt) > 4 or not is_compact_box(dom.intervals):
+        return None
+    try:
+        best = call_with_budget(box_minimum, f, dom.wrt, dom.intervals, timeout=timeout)
+    except BudgetExceeded:
+        return None
+    if best is None:
+        return None
+    return ArgMin(best.points[0], best.value, True, "polynomial on a compact box: least value "
+                  f"among the critical points of all {best.faces} faces", len(best.points) == 1)
+
+
+def _proof(g: "Graph", dom: Domain, sps, timeout: float) -> ArgMin | None:
+    if nonsmooth_ops(g):
+        return None  # gradients at kinks are conventions: no stationarity-based proof
+    f, H = g.to_sympy(), g.hessian()
+    if not H.free_symbols & set(dom.wrt):
+        return _quadratic_proof(H, dom, sps, timeout) or _box_proof(f, dom, timeout)
+    proven = _polynomial_proof(f, dom, sps) or _box_proof(f, dom, timeout) or \
+        _lower_bound_proof(f, dom, sps, timeout)
+    if proven is not None:
+        return proven
+    isolated = [p for p in sps if not p.free]
+    if isolated:
+        cv = _convexity(g, dom, timeout)
+        if cv is not None and cv.is_convex:
+            return ArgMin(isolated[0].x, isolated[0].value, True, "convex on the domain + "
+                          "stationary point", True if cv.strictly else None)
+    return None
+
+
+def _convexity(g: "Graph", dom: Domain, timeout: float):
+    """``calcopt.convexity`` on the domain, or ``None`` where it is unavailable."""
+    try:
+        from .convexity import convexity
+        return convexity(g, dict(zip(dom.wrt, dom.intervals)), timeout=timeout)
+    except (ImportError, NotImplementedError):
+        return None
+
+
+def _starts(dom: Domain, k: int, rng: np.random.Generator):
+    bounds = []
+    for iv in dom.intervals:
+        lo = float(iv.inf) if iv.inf.is_finite else None
+        hi = float(iv.sup) if iv.sup.is_finite else None
+        # open ends: stay a hair inside, where f is defined
+        if lo is not None and iv.left_open:
+            lo += 1e-9 * (1 + abs(lo))
+        if hi is not None and iv.right_open:
+            hi -= 1e-9 * (1 + abs(hi))
+        bounds.append((lo, hi))
+    centre = np.array([0.0 if (lo is None or lo <= 0) and (hi is None or hi >= 0) else
+                       (lo + hi) / 2 if lo is not None and hi is not None else
+                       (lo + 1 if lo is not None else hi - 1) for lo, hi in bounds])
+    pts = [centre]
+    for _ in range(k - 1):
+        p = centre + 2.0 * rng.standard_normal(len(bounds))
+        for j, (lo, hi) in enumerate(bounds):
+            if lo is not None and hi is not None:
+                p[j] = rng.uniform(lo, hi)
+            else:
+                p[j] = np.clip(p[j], lo if lo is not None else -np.inf,
+                               hi if hi is not None else np.inf)
+        pts.append(p)
+    return bounds, pts
+
+
+def _is_local_min(g: "Graph", r, bounds, smooth: bool) -> bool:
+    """Did the run converge to a point that looks like a local minimiser (numerically)?"""
+    if not (r.success and np.isfinite(r.fun) and np.all(np.isfinite(r.x))):
+        return False
+    if not smooth:
+        return True  # Powell's own convergence test is all there is at a kink
+    interior = all((lo is None or v > lo + 1e-7) and (hi is None or v < hi - 1e-7)
+                   for v, (lo, hi) in zip(r.x, bounds))
+    if not interior:
+        return True  # on the boundary: first-order conditions are L-BFGS-B's business
+    hess = g.hess(r.x)
+    scale = 1.0 + np.abs(hess).max() if hess.size else 1.0
+    return bool(np.all(np.isfinite(hess)) and
+                (hess.size == 0 or np.linalg.eigvalsh(hess).min() >= -1e-6 * scale))
+
+
+def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMin:
+    bounds, pts = _starts(dom, starts, np.random.default_rng(seed))
+    bounded = any(b != (None, None) for b in bounds)
+    kinks = nonsmooth_ops(g)
+    best, lowest = None, None
+    with np.errstate(all="ignore"):
+        for x0 in pts:
+            try:
+                if kinks:  # derivative-free: gradients at kinks are conventions
+                    r = optimize.minimize(g.value, x0, method="Powell",
+                                          bounds=bounds if bounded else None,
+                                          options={"xtol": 1e-10, "ftol": 1e-14})
+                elif bounded:
+                    r = optimize.minimize(g.value, x0, jac=g.grad, method="L-BFGS-B",
+                                          bounds=bounds)
+                else:
+                    r = optimize.minimize(g.value, x0, jac=g.grad, hess=g.hess,
+                                          method="trust-exact")
+            except (ValueError, np.linalg.LinAlgError, ArithmeticError):
+                continue
+            if np.isfinite(r.fun) and (lowest is None or r.fun < lowest):
+                lowest = float(r.fun)
+            if _is_local_min(g, r, bounds, not kinks) and (best is None or r.fun < best.fun):
+                best = r
+    if best is None:
+        seen = "" if lowest is None else f"; lowest value seen {lowest:.6g}, f may be unbounded below"
+        return ArgMin(None, None, False, f"numeric minimisation found no local minimiser from "
+                      f"{starts} starts ({why}{seen})")
+    method = f"Powell, derivative-free: f has kinks ({', '.join(kinks)})" if kinks else \
+        ("L-BFGS-B" if bounded else "trust-exact")
+    how = f"numeric local minimiser from {starts} starts ({method}; {why})"
+    at_open_end = [str(v) for v, xv, iv in zip(dom.wrt, best.x, dom.intervals)
+                   if (iv.left_open and iv.inf.is_finite and xv <= float(iv.inf) + 1e-7 * (
+                       1 + abs(float(iv.inf)))) or (iv.right_open and iv.sup.is_finite and
+                                                    xv >= float(iv.sup) - 1e-7 * (
+                                                        1 + abs(float(iv.sup))))]
+    if at_open_end:
+        how += (f"; it sits at the open end of the domain in {', '.join(at_open_end)}: the "
+                "infimum is probably approached there and not attained")
+    return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
+
+
+def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
+           starts: int = 8, seed: int = 0) -> ArgMin:
+    """The global minimiser of ``g`` over ``domain`` when provable, else a numeric one.
+
+    See the module docstring for the proofs tried.  ``timeout`` bounds each exact step;
+    ``starts`` and ``seed`` control the numeric fallback.
+
+    >>> import sympy as sp, calcopt
+    >>> x, y = sp.symbols("x y")
+    >>> r = calcopt.argmin(calcopt.compile((1 - x)**2 + 100*(y - x**2)**2))
+    >>> r.x, r.value, r.exact
+    ((1, 1), 0, True)
+    """
+    from .stationary import stationary_points  # stationary re-exports this module
+
+    dom = resolve_domain(g, domain)
+    require_no_params(g, "argmin")
+    timeout = check_timeout(timeout)
+    if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
+        raise OptionError(f"starts must be a positive integer; got {starts!r}")
+    if not dom.wrt:
+        return ArgMin((), g.to_sympy(), True, "f has no variables: it is a constant", True)
+    sps = stationary_points(g, domain, timeout)
+    try:
+        proven = _proof(g, dom, sps, timeout)
+    except BudgetExceeded as err:
+        proven, sps_note = None, f"exact step {err}"
+    else:
+        sps_note = sps.explanation
+    if proven is not None:
+        return proven
+    cv = None if nonsmooth_ops(g) else _convexity(g, dom, timeout)
+    if cv is not None and cv.is_convex:
+        found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "
+                         "minimiser is global up to the numeric tolerance")
+        unique = True if cv.strictly and "open end" not in found.how else None
+        return ArgMin(found.x, found.value, False, found.how, unique)
+    return _numeric(g, dom, starts, seed, f"not proven global: no exact proof; stationary "
+                    f"points: {sps_note}")

@@ -1,0 +1,116 @@
+"""The constants that runs and rate predictions need: ``L``, ``mu`` and the minimiser ``x*``.
+
+Explicit values win; otherwise they come from the analysis layer (``calcopt.conditioning``,
+``calcopt.argmin``) for an objective without data.  An objective with data (``params``) is the
+mean over the samples, which the exact analyses do not take: when it is quadratic in the
+variables its Hessian is constant and ``L``, ``mu`` are the (floating-point) extreme
+eigenvalues of the data-mean Hessian; ``x*`` is then found numerically and labelled so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .. import numeric
+from ..errors import PointError
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """``L`` (smoothness), ``mu`` (strong convexity; may be <= 0 or None), whether they are
+    exact, their scope (``"global"``, ``"box"``, ``"point"``, ``"data"``, ``"given"``) and how
+    they were obtained."""
+
+    L: Any
+    mu: Any
+    exact: bool
+    scope: str
+    how: str
+
+
+@dataclass(frozen=True)
+class Minimiser:
+    """``x`` (float array or None), ``f`` (f(x*) as float or None), ``exact`` (proven global
+    minimiser), ``how``."""
+
+    x: np.ndarray | None
+    f: float | None
+    exact: bool
+    how: str
+
+
+def is_quadratic(g) -> bool:
+    """Is the Hessian constant in the variables (params may appear)?"""
+    return not (g.hessian().free_symbols & set(g.wrt))
+
+
+def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> Curvature:
+    """``L`` and ``mu`` of ``g`` (of the mean over ``data`` when ``g`` has params)."""
+    if L is not None and mu is not None:
+        return Curvature(L, mu, isinstance(L, sp.Basic) and isinstance(mu, sp.Basic), "given",
+                         "L and mu given explicitly")
+    if g.params:
+        cols = numeric.as_data(data, g.params)
+        if is_quadratic(g):
+            H = g.hess(np.zeros(len(g.wrt)), data=dict(zip(g.params, cols)))
+            eig = np.linalg.eigvalsh(H)
+            found = Curvature(float(eig[-1]), float(eig[0]), False, "data",
+                              "extreme eigenvalues of the data-mean Hessian (f is quadratic in "
+                              "the variables, so the Hessian is constant), in floating point")
+        else:
+            found = Curvature(None, None, False, "data",
+                              "f with data is not quadratic in the variables: calcopt has no "
+                              "certified L, mu for it; pass L= and mu=")
+    else:
+        from ..analysis import conditioning
+        c = conditioning(g, box=box) if box is not None else conditioning(g)
+        found = Curvature(c.L, c.mu, bool(c.exact), c.scope, c.explanation)
+    if L is None and mu is None:
+        return found
+    return Curvature(L if L is not None else found.L, mu if mu is not None else found.mu,
+                     False, "given", f"{'L' if L is not None else 'mu'} given explicitly; "
+                     f"the other: {found.how}")
+
+
+def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
+              start: Any = None) -> Minimiser:
+    """The minimiser and minimum of ``g`` (explicit values win)."""
+    if x_star is not None:
+        x = numeric.as_point(x_star, g.wrt, "x_star")
+        if x.ndim != 1:
+            raise PointError(f"x_star must be one point; got shape {x.shape}")
+        f = float(f_star) if f_star is not None else float(
+            g.value(x, data=data) if g.params else g.value(x))
+        return Minimiser(x, f, False, "x_star given explicitly")
+    if g.params:
+        return _numeric_minimiser(g, data, start, f_star)
+    from ..analysis import argmin
+    a = argmin(g)
+    if a.x is None:
+        return Minimiser(None, None, False, a.how)
+    x = np.array([float(v) for v in a.x])
+    f = float(f_star) if f_star is not None else float(a.value)
+    return Minimiser(x, f, bool(a.exact), a.how)
+
+
+def _numeric_minimiser(g, data, start, f_star) -> Minimiser:
+    from scipy import optimize
+    x0 = np.zeros(len(g.wrt)) if start is None else np.asarray(start, dtype=float)
+    res = optimize.minimize(lambda x: g.value(x, data=data), x0,
+                            jac=lambda x: g.grad(x, data=data),
+                            hess=lambda x: g.hess(x, data=data), method="trust-exact",
+                            options={"gtol": 1e-12})
+    xs = np.asarray(res.x, dtype=float)
+    for _ in range(3):  # Newton polish: x* to rounding, so rates can be measured to the floor
+        try:
+            xs = xs - np.linalg.solve(g.hess(xs, data=data), g.grad(xs, data=data))
+        except np.linalg.LinAlgError:
+            break
+    gn = float(np.linalg.norm(g.grad(xs, data=data)))
+    f = float(f_star) if f_star is not None else float(g.value(xs, data=data))
+    return Minimiser(xs, f, False, f"numeric minimiser of the data mean (scipy trust-exact "
+                     f"and Newton steps, gradient norm {gn:.1e}); not a proof")

@@ -1,0 +1,377 @@
+"""``calcopt.predict``: worst-case convergence bounds for a run, from ``L``, ``mu`` and ``x*``.
+
+Each :class:`Prediction` names the quantity it bounds (``"distance"`` ||x_k - x*||,
+``"distance_squared"``, ``"f_gap"`` f(x_k) - f*; for SGD the expected f-gap), the
+per-iteration ``rate`` when the bound is linear, ``bound(k)`` (vectorised over k), whether the
+worst case is attained (``tight``), the ``assumptions`` it rests on and its ``source``.  When
+an assumption fails (not convex, a step too long, a missing constant) the Prediction says
+which (``applies=False``, ``failed``) instead of giving a number.
+
+>>> import sympy as sp, calcopt
+>>> x, y = sp.symbols("x y")
+>>> g = calcopt.compile(x**2/2 + 5*y**2)                    # L = 10, mu = 1
+>>> p = calcopt.predict(g, step=2/11, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0])
+>>> p.quantity, round(p.rate, 6), p.tight                   # (kappa - 1)/(kappa + 1)
+('distance', 0.818182, True)
+>>> print(calcopt.predict(g, step=0.25, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0]).failed)
+step 0.25 >= 2/L = 0.2: gradient descent is not guaranteed to converge (it diverges on f = L x^2/2)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import OptionError
+from . import runs
+from .constants import curvature, is_quadratic, minimiser
+from .descent import ARMIJO, resolve
+
+QUANTITIES = ("distance", "distance_squared", "f_gap")
+DT14 = ("Drori & Teboulle (2014), Performance of first-order methods for smooth convex "
+        "minimization: a novel approach, Math. Program. 145, Thm 3.1 (h <= 1); h in (1, 2): "
+        "conjectured there, proven by Rotaru, Glineur & Patrinos (2024)")
+THG18 = ("Taylor, Hendrickx & Glineur (2018), Exact worst-case convergence rates of the "
+         "proximal gradient method for composite convex minimization, JOTA 178, Thm 3.3")
+POLYAK = ("Polyak (1987), Introduction to Optimization, Sec. 1.4, Thm 3 (contraction of the "
+          "gradient step); attained on quadratics along the extreme eigenvectors")
+DKGT17 = ("de Klerk, Glineur & Taylor (2017), On the worst-case complexity of the gradient "
+          "method with exact line search for smooth strongly convex functions, Optim. Lett. 11")
+BV04 = "Boyd & Vandenberghe (2004), Convex Optimization, Sec. 9.3.1 (backtracking line search)"
+POLYAK64 = ("Polyak (1964), Some methods of speeding up the convergence of iteration methods; "
+            "prefactor: |U_k| <= (k+1) rho^k for the recurrence with roots of modulus rho")
+BT09 = ("Beck & Teboulle (2009), A fast iterative shrinkage-thresholding algorithm for linear "
+        "inverse problems, SIAM J. Imaging Sci. 2, Thm 4.4")
+NES18 = ("Nesterov (2018), Lectures on Convex Optimization, 2nd ed., Thm 2.2.3 (constant step "
+         "scheme (2.2.22))")
+BCN18 = ("Bottou, Curtis & Nocedal (2018), Optimization methods for large-scale machine "
+         "learning, SIAM Review 60")
+NESCL = ("classical bound (1 - 1/kappa)^k (f(x0) - f*), e.g. Boyd & Vandenberghe (2004), "
+         "Sec. 9.3.1; looser than the tight (1 - 1/kappa)^(2k)")
+
+
+@dataclass
+class Prediction:
+    """A worst-case bound for a run; see the module docstring.  ``constants`` holds what the
+    bound uses (``L``, ``mu``, ``kappa``, ``step``, ``R``, ``f0_gap``, ...); ``classical`` a
+    looser textbook bound shown beside a tight one; ``floor`` the SGD noise floor; ``order``
+    the exponent of a sublinear bound (``-1`` for 1/k)."""
+
+    method: str
+    quantity: str | None
+    rate: float | None
+    tight: bool
+    assumptions: tuple[str, ...]
+    source: str
+    applies: bool = True
+    failed: str | None = None
+    order: float | None = None
+    floor: float | None = None
+    constants: dict = field(default_factory=dict)
+    x_star: np.ndarray | None = None
+    f_star: float | None = None
+    classical: "Prediction | None" = None
+    _bound: Callable | None = field(default=None, repr=False)
+
+    def bound(self, k) -> np.ndarray | float:
+        """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``)."""
+        if not self.applies:
+            raise OptionError(f"this prediction does not apply: {self.failed}")
+        if self._bound is None:
+            raise OptionError("bound(k) needs x0 (for R = ||x0 - x*|| and f(x0) - f*); pass "
+                              "x0= to predict")
+        kk = np.asarray(k, dtype=float)
+        out = self._bound(kk)
+        return float(out) if np.ndim(out) == 0 else out
+
+    def __repr__(self) -> str:
+        if not self.applies:
+            return (f"Prediction({self.method}): does not apply\n  failed: {self.failed}"
+                    + "".join(f"\n  assumes: {a}" for a in self.assumptions))
+        rate = f"{self.rate:.10g} per iteration" if self.rate is not None else \
+            f"sublinear, O(k^{self.order:g})"
+        lines = [f"Prediction({self.method})", f"  quantity: {self.quantity}",
+                 f"      rate: {rate}", f"     tight: {self.tight}"]
+        if self.floor is not None:
+            lines.append(f"     floor: {self.floor:.6g} (expected f-gap as k -> oo)")
+        if self._bound is not None:
+            lines.append("  bound(k): " + ", ".join(f"k={k}: {self.bound(k):.4g}"
+                                                    for k in (0, 10, 100)))
+        lines += [f"   assumes: {a}" for a in self.assumptions]
+        lines.append(f"    source: {self.source}")
+        if self.classical is not None:
+            lines.append(f" classical: rate {self.classical.rate:.10g} ({self.classical.source})")
+        return "\n".join(lines)
+
+
+def _fail(method: str, why: str, assumptions: list[str], constants: dict) -> Prediction:
+    return Prediction(method, None, None, False, tuple(assumptions), "", applies=False,
+                      failed=why, constants=constants)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+
+
+def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
+            line_search: str | None = None, momentum: str | None = None, box=None,
+            batch_size: int | None = None, data: Any = None, *, L: Any = None, mu: Any = None,
+            x_star: Any = None, f_star: Any = None, beta: Any = None, gamma: Any = None,
+            armijo: Any = ARMIJO, schedule: str = "constant", replace: bool = False,
+            quantity: str | None = None) -> Prediction:
+    """The worst-case convergence bound of ``calcopt.gd`` / ``calcopt.sgd`` with these
+    settings (the same defaults as the runs, so ``predict(g, x0=x0)`` describes
+    ``gd(g, x0)``).  ``L``, ``mu`` come from ``calcopt.conditioning`` (exact, or certified over
+    ``box``; for data, the data-mean Hessian of a quadratic) unless given; ``x*``, ``f*`` from
+    ``calcopt.argmin`` (numerically for data) unless given.  ``quantity`` picks the bound
+    among those that apply (default: the one the theory states for the step).
+    """
+    runs.choice(method, "method", ("gd", "sgd"))
+    if quantity is not None:
+        runs.choice(quantity, "quantity", QUANTITIES)
+    runs.require_scalar(g, "predict")
+    curv = curvature(g, data, box, L, mu)
+    Lf = _num(curv.L)
+    muf = _num(curv.mu)
+    consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope}
+    assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.how})"]
+    if box is not None:
+        assumptions.append("every iterate stays in the box (L and mu hold there only)")
+    if Lf is None or not Lf > 0:
+        return _fail(method, f"no smoothness constant L: {curv.how}", assumptions, consts)
+    convex, why_not = _convex(g, muf, curv, box)
+    if method == "gd" and not convex:
+        return _fail("gd", why_not, assumptions, consts)
+    x0v = np.array(runs.start_point(g, x0)) if x0 is not None else None
+    mn = minimiser(g, data, x_star, f_star, x0v)
+    consts.update(x_star=mn.x, f_star=mn.f)
+    assumptions.append(f"x* = {None if mn.x is None else mn.x.tolist()}, f* = {mn.f} ({mn.how})")
+    if mn.x is None:
+        return _fail(method, f"no minimiser x* ({mn.how})", assumptions, consts)
+    R = f0 = None
+    if x0v is not None:
+        R = float(np.linalg.norm(x0v - mn.x))
+        fx0 = float(g.value(x0v, data=data) if g.params else g.value(x0v))
+        f0 = fx0 - mn.f
+        consts.update(R=R, f0_gap=f0)
+    strongly = muf is not None and muf > 0
+    if strongly:
+        consts["kappa"] = Lf / muf
+    if method == "sgd":
+        return _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, Lf, muf,
+                            mn, R, f0, consts, assumptions)
+    scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo, curv=curv)
+    consts.update(step=scheme.step, beta=scheme.beta)
+    name = scheme.method
+    args = (name, scheme, Lf, muf, strongly, R, f0, consts, assumptions, quantity, mn, g)
+    return {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
+            "fista": _fista, "nesterov": _nesterov}[scheme.kind](*args)
+
+
+def _num(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "unknown"
+    text = str(v)
+    return text if len(text) <= 24 and not isinstance(v, float) else f"{float(v):.6g}"
+
+
+def _convex(g, muf, curv, box) -> tuple[bool, str | None]:
+    """Is f convex (on the box, when given)?  A proof, or the reason there is none."""
+    if muf is not None and muf >= 0:
+        return True, None
+    if muf is not None and curv.exact:
+        return False, f"f is not convex: mu = {curv.mu} < 0 ({curv.how})"
+    if g.params:
+        return False, "convexity of the data mean is not certified (pass mu= >= 0)"
+    from ..analysis import convexity
+    c = convexity(g, domain=box) if box is not None else convexity(g)
+    where = " on the box" if box is not None else ""
+    if c.is_convex:
+        return True, None
+    if c.is_convex is False:
+        return False, f"f is not convex{where}: {c.explanation}"
+    return False, f"convexity{where} is not proven: {c.reason or c.explanation}"
+
+
+def _make(name, quantity, rate, tight, assumptions, source, bound, consts, mn, **kw) -> Prediction:
+    return Prediction(name, quantity, rate, tight, tuple(assumptions), source,
+                      constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound, **kw)
+
+
+def _fixed(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    s = scheme.step
+    h = s * L
+    if h >= 2:
+        return _fail(name, f"step {s:.6g} >= 2/L = {2 / L:.6g}: gradient descent is not "
+                     "guaranteed to converge (it diverges on f = L x^2/2)", assumptions, consts)
+    if not strongly:
+        if quantity not in (None, "f_gap"):
+            return _fail(name, f"without strong convexity (mu = {mu}) only the f-gap bound "
+                         "holds; the distance to x* need not decay at a rate", assumptions, consts)
+        assumptions.append("f convex and L-smooth; step h/L with h in (0, 2)")
+        bound = None if R is None else (lambda k: L * R * R / 2 * np.maximum(
+            1 / (2 * k * h + 1), (1 - h) ** (2 * k)))
+        return _make(name, "f_gap", None, True, assumptions, DT14, bound, consts, mn, order=-1.0)
+    q = max(abs(1 - s * mu), abs(1 - s * L))
+    if quantity is None:
+        quantity = "distance" if _close(s, 2 / (L + mu)) else "f_gap" if _close(s, 1 / L) \
+            else "distance_squared"
+    assumptions.append("f mu-strongly convex and L-smooth; step in (0, 2/L)")
+    if quantity == "distance":
+        bound = None if R is None else (lambda k: q ** k * R)
+        return _make(name, quantity, q, True, assumptions, POLYAK, bound, consts, mn)
+    if quantity == "distance_squared":
+        bound = None if R is None else (lambda k: q ** (2 * k) * R * R)
+        return _make(name, quantity, q * q, True, assumptions, POLYAK, bound, consts, mn)
+    bound = None if f0 is None else (lambda k: q ** (2 * k) * f0)
+    classical = None
+    if _close(s, 1 / L):
+        c = 1 - mu / L
+        classical = _make(name, "f_gap", c, False, assumptions, NESCL,
+                          None if f0 is None else (lambda k: c ** k * f0), consts, mn)
+    return _make(name, "f_gap", q * q, True, assumptions, THG18, bound, consts, mn,
+                 classical=classical)
+
+
+def _need_strong(name, what, strongly, mu, assumptions, consts):
+    if not strongly:
+        return _fail(name, f"{what} needs strong convexity (mu > 0); mu = {mu}",
+                     assumptions, consts)
+    return None
+
+
+def _exact(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    bad = _need_strong(name, "the exact line search rate", strongly, mu, assumptions, consts)
+    if bad or quantity not in (None, "f_gap"):
+        return bad or _fail(name, "the exact line search bound is on the f-gap", assumptions,
+                            consts)
+    q = ((L / mu - 1) / (L / mu + 1)) ** 2
+    assumptions.append("f mu-strongly convex and L-smooth; exact steps")
+    bound = None if f0 is None else (lambda k: q ** k * f0)
+    return _make(name, "f_gap", q, True, assumptions, DKGT17, bound, consts, mn)
+
+
+def _armijo(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    bad = _need_strong(name, "the backtracking rate", strongly, mu, assumptions, consts)
+    if bad or quantity not in (None, "f_gap"):
+        return bad or _fail(name, "the backtracking bound is on the f-gap", assumptions, consts)
+    alpha, shrink = scheme.armijo
+    c = 1 - 2 * mu * alpha * min(scheme.step, shrink / L)
+    assumptions.append(f"f mu-strongly convex and L-smooth; accepted steps >= min(t0, shrink/L) "
+                       f"= {min(scheme.step, shrink / L):.6g}")
+    bound = None if f0 is None else (lambda k: c ** k * f0)
+    return _make(name, "f_gap", c, False, assumptions, BV04, bound, consts, mn)
+
+
+def _heavy_ball(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    bad = _need_strong(name, "the heavy-ball rate", strongly, mu, assumptions, consts)
+    if bad:
+        return bad
+    if g.params or not is_quadratic(g):
+        return _fail(name, "the heavy-ball bound holds for quadratics only (f is not quadratic)",
+                     assumptions, consts)
+    sk = math.sqrt(L / mu)
+    rho = (sk - 1) / (sk + 1)
+    step_opt, beta_opt = 4 / (math.sqrt(L) + math.sqrt(mu)) ** 2, rho * rho
+    if not (_close(scheme.step, step_opt) and _close(scheme.beta, beta_opt)):
+        return _fail(name, f"the bound is for the optimal parameters step = {step_opt:.6g}, "
+                     f"beta = {beta_opt:.6g}; got step {scheme.step:.6g}, beta {scheme.beta:.6g}",
+                     assumptions, consts)
+    if quantity not in (None, "distance"):
+        return _fail(name, "the heavy-ball bound is on the distance", assumptions, consts)
+    assumptions.append("f quadratic with Hessian eigenvalues in [mu, L]; optimal parameters; "
+                       "x_{-1} = x0. The rate rho is the spectral radius of the iteration "
+                       "matrix; it is not normal, so ||x_k - x*|| <= (1 + (1 + rho) k) rho^k R "
+                       "with a prefactor growing linearly in k")
+    bound = None if R is None else (lambda k: (1 + (1 + rho) * k) * rho ** k * R)
+    return _make(name, "distance", rho, False, assumptions, POLYAK64, bound, consts, mn)
+
+
+def _fista(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    if scheme.step > 1 / L * (1 + 1e-12):
+        return _fail(name, f"FISTA's bound needs step <= 1/L = {1 / L:.6g}; got {scheme.step:.6g}",
+                     assumptions, consts)
+    if quantity not in (None, "f_gap"):
+        return _fail(name, "FISTA's bound is on the f-gap", assumptions, consts)
+    Lu = 1 / scheme.step
+    assumptions.append("f convex and L-smooth; step 1/L' with L' >= L; t_1 = 1")
+    bound = None if R is None else (lambda k: 2 * Lu * R * R / (k + 1) ** 2)
+    return _make(name, "f_gap", None, False, assumptions, BT09, bound, consts, mn, order=-2.0)
+
+
+def _nesterov(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
+    bad = _need_strong(name, "Nesterov's linear rate", strongly, mu, assumptions, consts)
+    if bad:
+        return bad
+    sk = math.sqrt(L / mu)
+    if not (_close(scheme.step, 1 / L) and _close(scheme.beta, (sk - 1) / (sk + 1))):
+        return _fail(name, f"the bound is for step 1/L and beta = (sqrt(kappa) - 1)/(sqrt(kappa) "
+                     f"+ 1) = {(sk - 1) / (sk + 1):.6g}", assumptions, consts)
+    if quantity not in (None, "f_gap"):
+        return _fail(name, "Nesterov's bound is on the f-gap", assumptions, consts)
+    q = 1 - 1 / sk
+    assumptions.append("f mu-strongly convex and L-smooth; x_{-1} = x0")
+    bound = None if f0 is None else (lambda k: q ** k * (f0 + mu * R * R / 2))
+    return _make(name, "f_gap", q, False, assumptions, NES18, bound, consts, mn)
+
+
+def _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, L, mu, mn, R, f0,
+                 consts, assumptions):
+    from .stochastic import batch_size_of, data_matrix, schedule_of
+    from .variance import predicted_variance, sample_gradients
+    name = "sgd"
+    if batch_size is None:
+        raise OptionError("predict(method='sgd') needs batch_size=")
+    D = data_matrix(g, data)
+    N = D.shape[1]
+    B = batch_size_of(batch_size, N)
+    if not (mu is not None and mu > 0):
+        return _fail(name, f"the SGD bounds (Bottou, Curtis & Nocedal 2018, Thms 4.6, 4.7) need "
+                     f"strong convexity (mu > 0); mu = {mu}", assumptions, consts)
+    kind, params, name = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
+    per = sample_gradients(g, D, mn.x)
+    sigma2 = float(((per - per.mean(axis=0)) ** 2).sum(axis=1).mean())
+    M = float(predicted_variance(sigma2, B, N, replace))
+    consts.update(sigma2=sigma2, M=M, batch_size=B, N=N)
+    assumptions += [
+        "E over mini-batches; unbiased mini-batch gradients (mu_G = 1 in BCN's notation)",
+        f"gradient-noise variance M = sigma^2(x*)/B{'' if replace else ' (N-B)/(N-1)'} = "
+        f"{M:.6g}, estimated from the data at x*; BCN assume Var <= M + M_V ||grad F||^2 "
+        "and M_V is taken as 0 (the variance away from x* can be larger)"]
+    if kind == "constant":
+        a = params
+        if a > 1 / L * (1 + 1e-12):
+            return _fail(name, f"Thm 4.6 needs step <= mu_G/(L M_G) = 1/L = {1 / L:.6g} (M_G = "
+                         f"1); got {a:.6g}", assumptions, consts)
+        floor = a * L * M / (2 * mu)
+        c = 1 - a * mu
+        consts.update(step=a, floor=floor)
+        bound = None if f0 is None else (lambda k: floor + c ** k * (f0 - floor))
+        return Prediction(name, "f_gap", c, False, tuple(assumptions),
+                          BCN18 + ", Theorem 4.6 (fixed stepsize)", floor=floor,
+                          constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound)
+    b, gm = params
+    if not b * mu > 1:
+        return _fail(name, f"Thm 4.7 needs beta > 1/mu = {1 / mu:.6g}; got beta {b:.6g}",
+                     assumptions, consts)
+    if b / (gm + 1) > 1 / L * (1 + 1e-12):
+        return _fail(name, f"Thm 4.7 needs the first step beta/(gamma + 1) <= 1/L = {1 / L:.6g}",
+                     assumptions, consts)
+    consts.update(beta=b, gamma=gm)
+    nu = None if f0 is None else max(b * b * L * M / (2 * (b * mu - 1)), (gm + 1) * f0)
+    consts["nu"] = nu
+    bound = None if nu is None else (lambda k: nu / (gm + k + 1))
+    return Prediction(name, "f_gap", None, False, tuple(assumptions),
+                      BCN18 + ", Theorem 4.7 (diminishing stepsizes)", order=-1.0, floor=0.0,
+                      constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound)

@@ -1,0 +1,128 @@
+"""Machinery shared by the runs: input checks (once per run), oracles over the generated code,
+progress bars and assembling the :class:`~calcopt.optim.results.Run`.
+
+An *oracle* is a plain function ``x (list of floats) -> (f, gradient list)`` over the generated
+code of the value-and-gradient graph: the ``"math"`` code without data, the ``"numpy"`` code
+averaged over the samples with data.  Domain errors and overflows come back as ``f = nan`` and
+``gradient = None``, so a loop needs one finiteness test per step.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import numeric
+from ..errors import OptionError, PointError, ShapeError
+from .results import Run
+
+MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+Oracle = Callable[[list], tuple]
+
+
+def require_scalar(g, what: str) -> None:
+    if not g.is_scalar:
+        raise ShapeError(f"{what} minimises a scalar objective; this graph has "
+                         f"{len(g.outputs)} outputs")
+
+
+def start_point(g, x0: Any) -> list[float]:
+    """``x0`` as a list of finite floats aligned with ``g.wrt`` (a dict by name works too)."""
+    x = numeric.as_point(x0, g.wrt, "x0")
+    if x.ndim != 1:
+        raise PointError(f"x0 must be one point with {len(g.wrt)} entries; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise PointError(f"x0 must be finite; got {x.tolist()}")
+    return [float(v) for v in x]
+
+
+def positive(value: Any, what: str, allow_none: bool = False) -> float | None:
+    """A positive finite float (``step``, ``L``, ``beta`` ...), else an :class:`OptionError`."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating)):
+        try:  # SymPy numbers
+            value = float(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"{what} must be a positive finite number; got {value!r}") from None
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise OptionError(f"{what} must be a positive finite number; got {value!r}")
+    return v
+
+
+def count(value: Any, what: str, minimum: int = 0) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
+        raise OptionError(f"{what} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise OptionError(f"{what} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def choice(value: Any, what: str, allowed: tuple) -> Any:
+    if value not in allowed:
+        raise OptionError(f"{what} must be one of {allowed}; got {value!r}")
+    return value
+
+
+def _means(outs) -> list[float]:
+    return [float(o.mean()) if type(o) is np.ndarray else float(o) for o in outs]
+
+
+def oracles(g, data: Any) -> tuple[Oracle, Callable[[list], float]]:
+    """``(value_and_gradient, value)`` oracles; with data, means over all samples."""
+    cols = numeric.as_data(data, g.params)
+    vg = g.vjp_graph().function("math" if cols is None else "numpy")
+    fv = g.function("math" if cols is None else "numpy")
+    if cols is None:
+        def fg(x):
+            try:
+                out = vg(x, ())
+            except MATH_ERRORS:
+                return math.nan, None
+            return out[0], out[1:]
+
+        def f(x):
+            try:
+                return fv(x, ())
+            except MATH_ERRORS:
+                return math.nan
+        return fg, f
+
+    def fg_data(x):
+        with np.errstate(all="ignore"):
+            out = _means(vg(x, cols))
+        return out[0], out[1:]
+
+    def f_data(x):
+        with np.errstate(all="ignore"):
+            v = fv(x, cols)
+        return float(v.mean()) if type(v) is np.ndarray else float(v)
+    return fg_data, f_data
+
+
+def progress_bar(enabled: bool, total: int, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def finish(g, xs: list, fs: list, gns: list, steps: list | np.ndarray, recorded: list | None,
+           iters: int, converged: bool, diverged: bool, reason: str, method: str,
+           time: float, last_x: list | None = None, info: dict | None = None) -> Run:
+    """Assemble a Run; records cut to a common length (a Ctrl-C may land between appends)."""
+    m = min(len(xs), len(fs), len(gns)) if recorded is None else \
+        min(len(xs), len(fs), len(gns), len(recorded))
+    n = len(g.wrt)
+    xs_arr = (xs if isinstance(xs, np.ndarray) else np.array(xs[:m], dtype=float))[:m].reshape(m, n)
+    rec = np.arange(m) if recorded is None else np.array(recorded[:m], dtype=int)
+    x = np.array(last_x if last_x is not None else xs[m - 1], dtype=float)
+    return Run(x=x, xs=xs_arr, f=np.asarray(fs[:m], dtype=float),
+               grad_norm=np.asarray(gns[:m], dtype=float),
+               steps=np.asarray(steps, dtype=float)[:iters], recorded=rec, iters=iters,
+               converged=converged, diverged=diverged, reason=reason, method=method,
+               time=time, wrt=tuple(g.wrt), info=info or {})

@@ -1,0 +1,209 @@
+"""``calcopt.sgd``: mini-batch stochastic gradient descent on the mean over a data set.
+
+Each step evaluates the mini-batch gradient with **one** call of the generated ``"numpy"``
+code of the gradient graph on the batch's samples (no Python loop over samples).  The full
+objective (a pass over all N samples) is evaluated only where the run records: at ``x0``,
+every ``record_every`` steps and at the final iterate.
+
+>>> import numpy as np, sympy as sp, calcopt
+>>> w, a, b = sp.symbols("w a b")
+>>> g = calcopt.compile((w*a - b)**2 / 2, wrt=[w], params=[a, b])
+>>> rng = np.random.default_rng(0)
+>>> A = rng.normal(size=200); B = 3*A + 0.1*rng.normal(size=200)
+>>> run = calcopt.sgd(g, {a: A, b: B}, [0.0], batch_size=20, step=0.1, epochs=20, seed=1)
+>>> run.iters, run.recorded[:3].tolist(), bool(abs(run.x[0] - 3) < 0.05)
+(200, [0, 10, 20], True)
+"""
+
+from __future__ import annotations
+
+import math
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from .. import numeric
+from ..errors import DataError, OptionError
+from . import runs
+from .constants import curvature
+from .results import Run
+
+SCHEDULES = ("constant", "inverse")
+
+
+def batch_mean(outs) -> np.ndarray:
+    """The mean over the samples of each output of the generated numpy code (outputs that do
+    not depend on the data come back as scalars)."""
+    return np.array([o.mean() if type(o) is np.ndarray else float(o) for o in outs])
+
+
+def gradient_code(g):
+    """The generated numpy gradient ``f(x, p)``, always returning a tuple of outputs."""
+    fn = g.gradient_graph().function("numpy")
+    if len(g.wrt) == 1:
+        return lambda x, p: (fn(x, p),)
+    return fn
+
+
+def data_matrix(g, data: Any) -> np.ndarray:
+    """The data as a ``(p, N)`` float array (rows in ``g.params`` order), validated once."""
+    if not g.params:
+        raise DataError("sgd and minibatch_variance sample the data of an objective with params "
+                        "(calcopt.compile(..., params=[...])); this graph has none")
+    return np.stack(numeric.as_data(data, g.params))
+
+
+def batch_size_of(batch_size: Any, N: int) -> int:
+    B = runs.count(batch_size, "batch_size", 1)
+    if B > N:
+        raise OptionError(f"batch_size {B} is larger than the number of samples N = {N}")
+    return B
+
+
+def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, str]:
+    """``(schedule, parameters, description)``: a step, or ``(beta, gamma)`` for
+    ``beta / (gamma + k)`` at the k-th step (k = 1, 2, ...)."""
+    runs.choice(schedule, "schedule", SCHEDULES)
+    if schedule == "constant":
+        if beta is not None or gamma is not None:
+            raise OptionError("beta= and gamma= belong to schedule='inverse'")
+        if step is None:
+            curv = curvature(g, data, None, L, mu)
+            if curv.L is None:
+                raise OptionError(f"no L for a default step 1/L ({curv.how}); pass step=")
+            step = 1 / runs.positive(curv.L, "L")
+            return "constant", step, f"sgd, constant step 1/L = {step:.6g}"
+        step = runs.positive(step, "step")
+        return "constant", step, f"sgd, constant step {step:.6g}"
+    if step is not None:
+        raise OptionError("schedule='inverse' takes beta= and gamma= (steps beta/(gamma+k)), "
+                          "not step=")
+    if beta is None or gamma is None:
+        curv = curvature(g, data, None, L, mu)
+        muf = float(curv.mu) if curv.mu is not None else 0.0
+        if curv.L is None or not muf > 0:
+            raise OptionError("schedule='inverse' needs beta= and gamma=, or L and mu > 0 for "
+                              f"the defaults beta = 2/mu, gamma = beta*L - 1 ({curv.how})")
+        beta = 2 / muf if beta is None else beta
+        gamma = max(beta * float(curv.L) - 1, 0.0) if gamma is None else gamma
+    beta = runs.positive(beta, "beta")
+    gamma = float(gamma)
+    if not (math.isfinite(gamma) and gamma >= 0):
+        raise OptionError(f"gamma must be a finite number >= 0; got {gamma!r}")
+    return "inverse", (beta, gamma), (f"sgd, steps beta/(gamma + k) with beta {beta:.6g}, "
+                                      f"gamma {gamma:.6g}")
+
+
+def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
+        schedule: str = "constant", iters: int | None = None, epochs: int | None = None,
+        seed: Any = None, replace: bool = False, record_every: int | None = None,
+        progress: bool = False, *, beta: Any = None, gamma: Any = None, L: Any = None,
+        mu: Any = None) -> Run:
+    """Mini-batch SGD on the mean of ``g`` over ``data`` (``{param: N samples}`` or an
+    ``(N, p)`` array) from ``x0``.
+
+    ``schedule="constant"``: step ``step`` (default ``1/L`` when ``g`` is quadratic in the
+    variables, ``L`` from the data-mean Hessian, or ``L=``); ``"inverse"``: step
+    ``beta/(gamma + k)`` at the k-th step (defaults ``beta = 2/mu``, ``gamma = beta L - 1``).
+    Mini-batches: without replacement (``replace=False``) each epoch is a fresh random
+    permutation cut into ``N // batch_size`` batches (a remainder is skipped); with replacement
+    each batch is ``batch_size`` independent draws.  ``iters`` steps, or ``epochs`` times
+    ``N // batch_size`` (default 10 epochs).  Reproducible for a given ``seed``.
+    ``record_every`` (default: once per epoch; 0: never) sets where the full objective is
+    evaluated.  Stops at a non-finite gradient (``diverged``) or Ctrl-C (``"interrupted"``).
+    """
+    t_start = perf_counter()
+    runs.require_scalar(g, "sgd")
+    D = data_matrix(g, data)
+    N = D.shape[1]
+    x = np.array(runs.start_point(g, x0))
+    B = batch_size_of(batch_size, N)
+    per_epoch = N // B
+    if iters is not None and epochs is not None:
+        raise OptionError("give iters= or epochs=, not both")
+    iters = runs.count(iters, "iters") if iters is not None else \
+        per_epoch * runs.count(10 if epochs is None else epochs, "epochs")
+    record_every = per_epoch if record_every is None else runs.count(record_every, "record_every")
+    kind, params, method = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
+    method += f", batch {B} of N = {N} " + ("with" if replace else "without") + " replacement"
+    # the sample-mean code (calcopt.numeric.sample_means): one call per mini-batch
+    grad_prog = numeric.sample_means(g, "gradient")
+    grad = grad_prog.function
+    shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
+    arrays = grad_prog.prepare(tuple(D), shared)
+    full_prog = numeric.sample_means(g, "value_and_gradient")
+    full_arrays = full_prog.prepare(tuple(D), shared)
+    rng = np.random.default_rng(seed)
+
+    xs, fs, gns, rec = [], [], [], []
+
+    def record(k: int, xk: np.ndarray) -> bool:
+        out = full_prog(xk, full_arrays)
+        gn = float(np.sqrt(out[1:] @ out[1:]))
+        if not (math.isfinite(out[0]) and math.isfinite(gn)):
+            return False
+        xs.append(xk)
+        fs.append(float(out[0]))
+        gns.append(gn)
+        rec.append(k)
+        return True
+
+    if record_every and not record(0, x):
+        raise OptionError(f"the objective is not finite at x0 = {x.tolist()}")
+    def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
+        return np.full(k, params) if kind == "constant" else \
+            params[0] / (params[1] + np.arange(1, k + 1))
+
+    constant = params if kind == "constant" else None
+    bar = runs.progress_bar(progress, iters, method)
+    why, k, shuffled = "iterations", 0, arrays
+    try:
+        with np.errstate(all="ignore"):
+            while k < iters:
+                if replace:
+                    idx = rng.integers(0, N, B)
+                    batch = tuple(a[idx] for a in arrays)
+                else:
+                    j = k % per_epoch
+                    if j == 0:  # a fresh permutation per epoch; its batches are views
+                        perm = rng.permutation(N)
+                        shuffled = tuple(a[perm] for a in arrays)
+                    batch = tuple(a[j * B:(j + 1) * B] for a in shuffled)
+                gk = grad(x, batch)
+                alpha = constant if constant is not None else params[0] / (params[1] + k + 1)
+                new = x - alpha * gk
+                if not math.isfinite(new @ new):  # nan, inf or about to overflow
+                    why = "nonfinite"
+                    break
+                x = new
+                k += 1
+                if record_every and k % record_every == 0 and k < iters and not record(k, x):
+                    why = "nonfinite"
+                    break
+                if bar is not None:
+                    bar.update()
+    except KeyboardInterrupt:
+        why = "interrupted"
+    finally:
+        if bar is not None:
+            bar.close()
+    if record_every and (not rec or rec[-1] != k) and why != "nonfinite" and not record(k, x):
+        why = "nonfinite"
+    if why == "nonfinite" and rec:
+        x = xs[-1]
+        k_last = rec[-1]
+    else:
+        k_last = k
+    reason = {"iterations": f"{k} steps done ({k / per_epoch:.3g} epochs)",
+              "interrupted": "interrupted",
+              "nonfinite": f"diverged: a non-finite gradient or iterate at step {k + 1}; x is "
+                           f"the last finite iterate recorded (step {k_last})"}[why]
+    info = {"kind": "sgd", "schedule": kind, "step": params, "batch_size": B, "replace": replace,
+            "seed": seed, "N": N, "x0": x0, "data": data}
+    n = len(g.wrt)
+    return Run(x=np.asarray(x, dtype=float), xs=np.array(xs, dtype=float).reshape(len(xs), n),
+               f=np.array(fs), grad_norm=np.array(gns), steps=steps_until(k),
+               recorded=np.array(rec, dtype=int),
+               iters=k, converged=False, diverged=why == "nonfinite", reason=reason,
+               method=method, time=perf_counter() - t_start, wrt=tuple(g.wrt), info=info)

@@ -1,0 +1,125 @@
+"""``calcopt.minibatch_variance``: the variance of mini-batch gradients against sigma^2 / B.
+
+The per-sample gradients at ``x`` come from one vectorised call of the generated gradient
+code over all N samples; sigma^2 is their population variance (the mean squared distance to
+the full gradient, summed over coordinates).  A mini-batch of B samples drawn with
+replacement has variance sigma^2 / B; without replacement, sigma^2 / B * (N - B) / (N - 1)
+(the finite-population correction).
+
+>>> import numpy as np, sympy as sp, calcopt
+>>> w, a = sp.symbols("w a")
+>>> g = calcopt.compile((w - a)**2 / 2, wrt=[w], params=[a])
+>>> data = {a: np.random.default_rng(0).normal(size=1000)}
+>>> mv = calcopt.minibatch_variance(g, data, [0.0], [1, 10, 100], samples=4000, seed=0)
+>>> bool(np.all(abs(mv.ratio - 1) < 0.1)), mv.sigma2 > 0.9
+(True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import OptionError
+from . import runs
+from .stochastic import batch_mean, batch_size_of, data_matrix, gradient_code
+
+
+def sample_gradients(g, D: np.ndarray, x: Any) -> np.ndarray:
+    """The gradient of every sample at ``x``: an ``(N, n)`` array (one vectorised call)."""
+    with np.errstate(all="ignore"):
+        outs = gradient_code(g)(np.asarray(x, dtype=float), tuple(D))
+    N = D.shape[1]
+    return np.stack([np.broadcast_to(np.asarray(o, dtype=float), (N,)) for o in outs], axis=1)
+
+
+def predicted_variance(sigma2: float, B: int | np.ndarray, N: int, replace: bool):
+    """sigma^2 / B, times (N - B)/(N - 1) without replacement."""
+    B = np.asarray(B, dtype=float)
+    return sigma2 / B * (1.0 if replace else (N - B) / max(N - 1, 1))
+
+
+@dataclass
+class MinibatchVariance:
+    """Result of :func:`minibatch_variance`: for each ``batch_sizes[i]``, the ``measured``
+    variance of the mini-batch gradient (mean over ``samples`` draws of its squared distance to
+    the full gradient), the ``predicted`` sigma^2 / B (with the finite-population correction
+    without replacement), ``ratio = measured / predicted``, its standard error ``rel_se``
+    (relative), and ``seconds_per_sample`` of one vectorised mini-batch evaluation."""
+
+    batch_sizes: np.ndarray
+    measured: np.ndarray
+    predicted: np.ndarray
+    ratio: np.ndarray
+    rel_se: np.ndarray
+    seconds_per_sample: np.ndarray
+    sigma2: float
+    N: int
+    replace: bool
+    samples: int
+
+    def table(self) -> str:
+        head = (f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} "
+                f"{'s/sample':>10}")
+        rows = [f"{b:>7d} {m:>12.5g} {p:>12.5g} {r:>8.4f} {s:>6.3f} {t:>10.3g}"
+                for b, m, p, r, s, t in zip(self.batch_sizes, self.measured, self.predicted,
+                                            self.ratio, self.rel_se, self.seconds_per_sample)]
+        return "\n".join([head, *rows])
+
+    def __repr__(self) -> str:
+        how = "with" if self.replace else "without (finite-population correction)"
+        return (f"MinibatchVariance(N={self.N}, sigma2={self.sigma2:.6g}, {self.samples} draws "
+                f"per B, sampling {how} replacement)\n" + self.table())
+
+
+def minibatch_variance(g, data: Any, x: Any, batch_sizes: Sequence[int], samples: int = 1000,
+                       seed: Any = None, replace: bool = False) -> MinibatchVariance:
+    """Measured variance of the mini-batch gradient of ``g`` at ``x`` for each batch size,
+    against sigma^2 / B; and the time per sample of one vectorised mini-batch gradient."""
+    runs.require_scalar(g, "minibatch_variance")
+    D = data_matrix(g, data)
+    N = D.shape[1]
+    x = np.array(runs.start_point(g, x))
+    sizes = [batch_size_of(b, N) for b in np.atleast_1d(np.asarray(batch_sizes, dtype=object))]
+    if not sizes:
+        raise OptionError("batch_sizes is empty; give one or more batch sizes")
+    samples = runs.count(samples, "samples", 2)
+    rng = np.random.default_rng(seed)
+    per = sample_gradients(g, D, x)
+    full = per.mean(axis=0)
+    sigma2 = float(((per - full) ** 2).sum(axis=1).mean())
+    grad = gradient_code(g)
+    measured, se, secs = [], [], []
+    for B in sizes:
+        if replace:
+            idx = rng.integers(0, N, (samples, B))
+        elif samples * N <= 4_000_000:
+            idx = np.argsort(rng.random((samples, N)), axis=1)[:, :B]
+        else:
+            idx = np.array([rng.choice(N, B, replace=False) for _ in range(samples)])
+        # the batch means of the per-sample gradients are the mini-batch gradients
+        dev = ((per[idx].mean(axis=1) - full) ** 2).sum(axis=1)
+        measured.append(dev.mean())
+        se.append(dev.std(ddof=1) / np.sqrt(samples) / max(dev.mean(), 1e-300))
+        batch = tuple(D[:, idx[0]])
+        with np.errstate(all="ignore"):
+            secs.append(_best_time(lambda: batch_mean(grad(x, batch))) / B)
+    Bs = np.array(sizes)
+    pred = predicted_variance(sigma2, Bs, N, replace)
+    measured = np.array(measured)
+    with np.errstate(all="ignore"):
+        ratio = measured / pred
+    return MinibatchVariance(Bs, measured, pred, ratio, np.array(se), np.array(secs), sigma2, N,
+                             replace, samples)
+
+
+def _best_time(fn, repeats: int = 5) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        t0 = perf_counter()
+        fn()
+        best = min(best, perf_counter() - t0)
+    return best

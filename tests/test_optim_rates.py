@@ -1,0 +1,239 @@
+"""calcopt.predict and calcopt.check: predicted worst-case rates against measured runs.
+
+The constants come from the analysis layer (calcopt.conditioning, calcopt.argmin) unless a
+test says otherwise; the quadratics have rational Hessians so L, mu, x* are exact.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import calcopt
+from calcopt.errors import OptionError
+
+x, y, z = sp.symbols("x y z")
+X = sp.Matrix([x, y, z])
+S = sp.Matrix([[0, sp.Rational(1, 2), -1], [-sp.Rational(1, 2), 0, sp.Rational(1, 3)],
+               [1, -sp.Rational(1, 3), 0]])
+Q = (sp.eye(3) - S) * (sp.eye(3) + S).inv()          # Cayley: a rational orthogonal matrix
+EIG = (1, 4, 25)                                     # kappa = 25
+A = Q * sp.diag(*EIG) * Q.T
+QUAD = calcopt.compile((X.T * A * X)[0] / 2)
+QN = np.array(Q, dtype=float)
+V_MIN, V_MAX = QN[:, 0], QN[:, 2]
+
+
+def test_gd_along_the_extreme_eigenvectors_attains_the_predicted_rate():
+    assert Q.T * Q == sp.eye(3)
+    x0 = V_MIN + V_MAX
+    step = 2 / 26
+    pred = calcopt.predict(QUAD, step=step, x0=x0)
+    assert pred.constants["L"] == 25 and pred.constants["mu"] == 1 and pred.tight
+    assert pred.quantity == "distance" and pred.rate == pytest.approx(24 / 26, rel=1e-15)
+    run = calcopt.gd(QUAD, x0, step=step, iters=400, tol=0)
+    chk = calcopt.check(run, pred)
+    assert chk.holds and abs(chk.ratio - 1) < 1e-6, chk
+    assert "tight" in chk.verdict
+
+
+def test_step_one_over_l_f_gap_is_tight_and_beats_the_classical_bound():
+    pred = calcopt.predict(QUAD, x0=V_MIN)          # default step 1/L, like calcopt.gd
+    assert pred.quantity == "f_gap" and pred.rate == pytest.approx((1 - 1 / 25)**2)
+    assert pred.classical.rate == pytest.approx(1 - 1 / 25) and not pred.classical.tight
+    run = calcopt.gd(QUAD, V_MIN, iters=300, tol=0)
+    assert run.method.startswith("gd, fixed step 1/L = 0.04")
+    chk = calcopt.check(run, pred)
+    assert chk.holds and abs(chk.ratio - 1) < 1e-6, chk
+    classical = calcopt.check(run, pred.classical)
+    assert classical.holds and classical.ratio < 0.97
+
+
+@pytest.mark.parametrize("step", [0.01, 0.05, 0.079])
+def test_general_step_distance_squared_attained_on_the_worst_eigenvector(step):
+    worst = V_MIN if abs(1 - step * 1) >= abs(1 - step * 25) else V_MAX
+    pred = calcopt.predict(QUAD, step=step, x0=worst)
+    assert pred.quantity == "distance_squared"
+    chk = calcopt.check(calcopt.gd(QUAD, worst, step=step, iters=300, tol=0), pred)
+    assert chk.holds and abs(chk.ratio - 1) < 1e-6, chk
+
+
+def test_exact_line_search_worst_case_matches():
+    mu, L = 1, 9
+    g = calcopt.compile((mu * x**2 + L * y**2) / 2)
+    x0 = [1 / mu, 1 / L]                   # the classical worst start (Akaike)
+    pred = calcopt.predict(g, line_search="exact", x0=x0)
+    assert pred.rate == pytest.approx((8 / 10)**2) and pred.tight
+    chk = calcopt.check(calcopt.gd(g, x0, line_search="exact", iters=60, tol=0), pred)
+    assert chk.holds and abs(chk.ratio - 1) < 1e-6, chk
+
+
+def random_quadratic(rng, singular=False):
+    M = sp.Matrix(rng.integers(-3, 4, size=(2 if singular else 3, 3)).tolist())
+    H = M.T * M + (sp.zeros(3) if singular else sp.eye(3))
+    c = H * sp.Matrix(rng.integers(-2, 3, size=3).tolist())    # the minimiser set is non-empty
+    return calcopt.compile((X.T * H * X)[0] / 2 - (c.T * X)[0])
+
+
+SCHEMES = [
+    {"step": "1/L"}, {"step": "2/(L+mu)"}, {"step": "1.9/L"}, {"step": "0.3/L"},
+    {"line_search": "exact"}, {"line_search": "armijo"}, {"momentum": "heavy_ball"},
+    {"momentum": "nesterov"},
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bounds_hold_on_random_convex_quadratics(seed):
+    rng = np.random.default_rng(seed)
+    g = random_quadratic(rng)
+    c = calcopt.conditioning(g)
+    L, mu = float(c.L), float(c.mu)
+    x0 = rng.normal(size=3) * 3
+    for scheme in SCHEMES:
+        kw = dict(scheme)
+        if "step" in kw:
+            kw["step"] = {"1/L": 1 / L, "2/(L+mu)": 2 / (L + mu), "1.9/L": 1.9 / L,
+                          "0.3/L": 0.3 / L}[kw["step"]]
+        pred = calcopt.predict(g, x0=x0, **kw)
+        assert pred.applies, (kw, pred.failed)
+        run = calcopt.gd(g, x0, iters=400, tol=0, **kw)
+        chk = calcopt.check(run, pred)
+        assert chk.holds, (kw, chk)
+        if pred.tight and kw.get("line_search") != "exact":
+            assert chk.ratio <= 1 + 1e-6          # never slower than the worst case
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_convex_but_not_strongly_convex_quadratics(seed):
+    rng = np.random.default_rng(10 + seed)
+    g = random_quadratic(rng, singular=True)
+    c = calcopt.conditioning(g)
+    assert c.mu == 0 and c.kappa is None
+    L = float(c.L)
+    x0 = rng.normal(size=3) * 3
+    for kw in ({"step": 1 / L}, {"step": 1.5 / L}, {"momentum": "nesterov"}):
+        pred = calcopt.predict(g, x0=x0, **kw)
+        assert pred.rate is None and pred.quantity == "f_gap"
+        assert pred.order == (-2.0 if "momentum" in kw else -1.0)
+        chk = calcopt.check(calcopt.gd(g, x0, iters=300, tol=0, **kw), pred)
+        assert chk.holds, (kw, chk)
+    assert not calcopt.predict(g, x0=x0, step=1 / L, quantity="distance").applies
+
+
+def test_logistic_regression_bounds_hold():
+    w, v, a, b, lab = sp.symbols("w v a b lab")
+    lam = 0.1
+    g = calcopt.compile(sp.log(1 + sp.exp(-lab * (a*w + b*v))) + lam/2 * (w**2 + v**2),
+                        wrt=[w, v], params=[a, b, lab])
+    rng = np.random.default_rng(5)
+    F = rng.normal(size=(200, 2))
+    labels = np.sign(F @ [1.5, -1.0] + 0.5 * rng.normal(size=200))
+    data = np.column_stack([F, labels])
+    L = np.linalg.eigvalsh(F.T @ F / 200)[-1] / 4 + lam      # the logistic loss has f'' <= 1/4
+    x0 = [2.0, 2.0]
+    for kw in ({"step": 1 / L}, {"step": 2 / (L + lam)}, {"line_search": "armijo"}):
+        pred = calcopt.predict(g, x0=x0, data=data, L=L, mu=lam, **kw)
+        assert "numeric minimiser" in pred.assumptions[1]
+        run = calcopt.gd(g, x0, data=data, iters=200, tol=0, **kw)
+        chk = calcopt.check(run, pred)
+        assert chk.holds and chk.measured_rate <= pred.rate + 1e-9, (kw, chk)
+
+
+def test_rosenbrock_near_its_minimum():
+    rosen = calcopt.compile((1 - x)**2 + 100*(y - x**2)**2)
+    d = 1e-3
+    # Over the box [1-d, 1+d]^2 the Hessian [[1200x^2-400y+2, -400x], [-400x, 200]] is positive
+    # definite: lambda_max <= trace, lambda_min >= det / trace; both are monotone in x and y.
+    L = 1200*(1 + d)**2 - 400*(1 - d) + 202
+    mu = (80000*(1 - d)**2 - 80000*(1 + d) + 400) / L
+    x0 = [1 + 4e-4, 1 - 3e-4]                    # within d of x* = (1, 1)
+    pred = calcopt.predict(rosen, x0=x0, L=L, mu=mu)
+    assert pred.constants["x_star"].tolist() == [1.0, 1.0]       # calcopt.argmin, exact
+    run = calcopt.gd(rosen, x0, L=L, iters=3000, tol=0)
+    assert np.abs(run.xs - 1).max() <= d                          # the bounds hold there
+    chk = calcopt.check(run, pred)
+    assert chk.holds and chk.measured_rate < pred.rate, chk
+
+
+def test_rosenbrock_with_constants_certified_over_a_box():
+    rosen = calcopt.compile((1 - x)**2 + 100*(y - x**2)**2)
+    d = 1e-3
+    box = {x: (1 - d, 1 + d), y: (1 - d, 1 + d)}
+    x0 = [1 + 4e-4, 1 - 3e-4]
+    c = calcopt.conditioning(rosen, box=box)
+    run = calcopt.gd(rosen, x0, box=box, iters=2000, tol=0)
+    assert run.info["step"] == pytest.approx(1 / float(c.L))      # default: 1/L over the box
+    assert np.abs(run.xs - 1).max() <= d
+    pred = calcopt.predict(rosen, x0=x0, box=box)
+    assert pred.applies, pred.failed                 # convex on the box (calcopt.convexity)
+    assert any("stays in the box" in a for a in pred.assumptions)
+    assert calcopt.check(run, pred).holds
+
+
+def test_heavy_ball_and_nesterov_bounds_hold():
+    x0 = V_MIN + V_MAX
+    hb = calcopt.predict(QUAD, momentum="heavy_ball", x0=x0)
+    rho = (5 - 1) / (5 + 1)
+    assert hb.rate == pytest.approx(rho) and not hb.tight and "prefactor" in hb.assumptions[-1]
+    chk = calcopt.check(calcopt.gd(QUAD, x0, momentum="heavy_ball", iters=200, tol=0), hb)
+    assert chk.holds and 0.95 < chk.ratio < 1.2, chk
+    nv = calcopt.predict(QUAD, momentum="nesterov", x0=x0)
+    assert nv.rate == pytest.approx(1 - 1 / 5)
+    assert calcopt.check(calcopt.gd(QUAD, x0, momentum="nesterov", iters=200, tol=0), nv).holds
+    bad = calcopt.predict(QUAD, momentum="heavy_ball", step=0.05, beta=0.5, x0=x0)
+    assert not bad.applies and "optimal parameters" in bad.failed
+
+
+def test_predictions_that_do_not_apply_say_why():
+    x0 = [1.0, 1.0, 1.0]
+    long = calcopt.predict(QUAD, step=0.09, x0=x0)                  # 2/L = 0.08
+    assert not long.applies and "2/L" in long.failed
+    with pytest.raises(OptionError, match="does not apply"):
+        long.bound(3)
+    run = calcopt.gd(QUAD, x0, step=0.09, iters=2000)
+    assert run.diverged
+    with pytest.raises(OptionError, match="does not apply"):
+        calcopt.check(run, long)
+    saddle = calcopt.predict(calcopt.compile(x**2 - y**2), x0=[1.0, 1.0])
+    assert not saddle.applies and "not convex" in saddle.failed
+    wavy = calcopt.predict(calcopt.compile(sp.sin(x) + y**2), x0=[1.0, 1.0])   # L = 2 exists
+    assert not wavy.applies and "not convex" in wavy.failed
+    steep = calcopt.predict(calcopt.compile(sp.exp(x) + y**2), x0=[1.0, 1.0])
+    assert not steep.applies and "no smoothness constant L" in steep.failed
+    exact = calcopt.predict(random_quadratic(np.random.default_rng(1), singular=True),
+                            line_search="exact", x0=x0)
+    assert not exact.applies and "strong convexity" in exact.failed
+
+
+def test_bound_is_vectorised_and_needs_x0():
+    pred = calcopt.predict(QUAD, step=0.05, x0=V_MIN + V_MAX)
+    ks = np.arange(6)
+    np.testing.assert_allclose(pred.bound(ks), [pred.bound(int(k)) for k in ks])
+    assert pred.bound(0) == pytest.approx(2.0)          # R^2 for distance_squared
+    no_x0 = calcopt.predict(QUAD, step=0.05)
+    assert no_x0.rate == pred.rate
+    with pytest.raises(OptionError, match="x0"):
+        no_x0.bound(1)
+    text = repr(pred)
+    assert "quantity: distance_squared" in text and "source:" in text
+
+
+def test_sgd_predictions_and_checks():
+    a, b, c, w, v = sp.symbols("a b c w v")
+    g = calcopt.compile((a*w + b*v - c)**2 / 2, wrt=[w, v], params=[a, b, c])
+    rng = np.random.default_rng(2)
+    F = rng.normal(size=(1000, 2))
+    D = np.column_stack([F, F @ [1.0, 2.0] + 0.3 * rng.normal(size=1000)])
+    inv = calcopt.predict(g, method="sgd", schedule="inverse", batch_size=4, data=D,
+                          x0=[0.0, 0.0])
+    assert inv.order == -1.0 and "Theorem 4.7" in inv.source
+    beta, gamma = inv.constants["beta"], inv.constants["gamma"]
+    runs = [calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, schedule="inverse", beta=beta,
+                        gamma=gamma, iters=1500, record_every=50, seed=s) for s in range(4)]
+    assert calcopt.check(runs, inv).holds
+    const = calcopt.predict(g, method="sgd", step=0.1, batch_size=4, data=D, x0=[0.0, 0.0])
+    assert const.floor == pytest.approx(0.1 * const.constants["L"] * const.constants["M"]
+                                        / (2 * const.constants["mu"]))
+    assert calcopt.predict(g, method="sgd", step=5.0, batch_size=4, data=D,
+                           x0=[0.0, 0.0]).failed.startswith("Thm 4.6 needs step")
+    with pytest.raises(OptionError, match="batch_size"):
+        calcopt.predict(g, method="sgd", step=0.1, data=D)

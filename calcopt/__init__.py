@@ -12,39 +12,36 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 """
 
 from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
-                     MissingDependencyError, OptionError, ParseError,
-                     PointError, RelationalError, ShapeError, SymbolError, UnevaluatedError,
-                     UnsupportedOperationError)
+                     MissingDependencyError, OptionError, ParseError, PointError, RelationalError,
+                     ShapeError, SymbolError, UnevaluatedError, UnsupportedOperationError)
 from .graph import Graph, compile
-from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
-                       stationary_points)
 from .primitives import PRIMITIVES, supported_operations
-<<<<<<< HEAD
 from .parse import parse  # rebinds calcopt.parse (the module) to the function
 from .parse_args import parse_box, parse_domain, parse_point
-from . import viz
-from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
-=======
+from .analysis import (ArgMin, Conditioning, Convexity, argmin, conditioning, convexity,
+                       stationary_points)
 from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
                     minibatch_variance, predict, sgd)
->>>>>>> runs
+from . import viz
+from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # the graph
+    "Graph", "PRIMITIVES", "compile", "supported_operations",
+    # text
+    "parse", "parse_box", "parse_domain", "parse_point",
+    # analyses
     "ArgMin", "Conditioning", "Convexity", "argmin", "conditioning", "convexity",
     "stationary_points",
-    "CalcoptError", "ComplexValueError", "DataError", "DomainError", "Graph", "InvalidInputError", "OptionError",
-    "ParseError", "PointError",
-    "PRIMITIVES", "RelationalError", "ShapeError", "SymbolError", "UnevaluatedError",
-<<<<<<< HEAD
-    "UnsupportedOperationError", "compile", "parse", "parse_box", "parse_domain", "parse_point",
-    "supported_operations",
-    "MissingDependencyError", "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json",
-    "to_mermaid",
-=======
-    "UnsupportedOperationError", "compile", "supported_operations",
+    # runs and rates
     "MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance",
     "predict", "sgd",
->>>>>>> runs
+    # pictures
+    "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json", "to_mermaid",
+    # errors
+    "CalcoptError", "ComplexValueError", "DataError", "DomainError", "InvalidInputError",
+    "MissingDependencyError", "OptionError", "ParseError", "PointError", "RelationalError",
+    "ShapeError", "SymbolError", "UnevaluatedError", "UnsupportedOperationError",
 ]

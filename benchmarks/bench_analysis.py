@@ -190,6 +190,8 @@ def main(argv=None) -> int:
                             "median time/verdict"], summary,
                 [f"calcopt methods that decided: {methods}",
                  "SymPy time: completed runs only (timed-out runs count as undecided).",
+                 "SymPy's univariate is_convex signs f'' where it exists, so a Piecewise with "
+                 "convex pieces and a jump or a concave kink comes out convex.",
                  "CVXPY's DCP can only say T; its power(x, p) for p > 1 (not even) is +inf for "
                  "x < 0, so its T for x^3 on R is about another function."])
     for key in ("sympy", "cvxpy"):

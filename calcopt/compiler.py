@@ -24,7 +24,10 @@ _MUL = CODE["mul"]
 _LINEAR_FORM = CODE["linear_form"]
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs)
-_BOOLEAN = tuple(p.boolean for p in PRIMITIVES)  # by op code: is the value a truth value?
+# By op code: is the value a truth value; does it take conditions; how to read its arguments.
+_BOOLEAN = tuple(p.boolean for p in PRIMITIVES)
+_TAKES_CONDITIONS = tuple(p.condition_args is not None for p in PRIMITIVES)
+_READ = tuple(p.sympy_args for p in PRIMITIVES)
 _CONDITIONS = "relations <, <=, >, >=, Eq, Ne combined with And, Or, Not"
 
 
@@ -166,6 +169,7 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
     """
     memo: dict[sp.Basic, int] = {}
     out = []
+    conditions_seen = False  # until a condition is compiled, real arguments need no check
     for whole in exprs:
         stack = [(whole, False)]
         while stack:
@@ -178,14 +182,17 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
                     memo[expr] = _linear_form(table, *split, memo)
                     continue
                 code = _op_code(expr)
-                sym_args = _sympy_args(code, expr)
+                read = _READ[code]
+                sym_args = expr.args if read is None else read(expr)
                 args = tuple(memo[a] for a in sym_args)
                 if all(table.ops[a] == CONST for a in args) and \
                         getattr(expr, "is_extended_real", None) is False:
                     raise ComplexValueError(  # (-2)**(1/3), asin(2): not real numbers
                         f"constant {expr}{' in ' + str(whole) if expr is not whole else ''} is "
                         "not a real number; calcopt works over the reals")
-                _check_kinds(table, code, args, sym_args, whole)
+                if conditions_seen or _TAKES_CONDITIONS[code]:
+                    _check_kinds(table, code, args, sym_args, whole)
+                conditions_seen = conditions_seen or _BOOLEAN[code]
                 memo[expr] = table.op(code, args)
                 continue
             leaf = _leaf(expr, table, whole)
@@ -197,18 +204,16 @@ def compile_into(table: NodeTable, exprs: Sequence[sp.Expr]) -> list[int]:
                 _reject(expr, whole)
             stack.append((expr, True))
             split = _linear_split(expr)
-            # linear-form pairs are symbols (no products); otherwise the SymPy arguments
-            children = _sympy_args(code, expr) if split is None else split[1]
+            if split is None:
+                read = _READ[code]
+                children = expr.args if read is None else read(expr)
+            else:
+                children = split[1]  # linear-form pairs are symbols (no products)
             stack.extend((a, False) for a in reversed(children) if a not in memo)
         if _BOOLEAN[table.ops[memo[whole]]]:
             raise _not_real(whole, whole)  # a graph computes real values
         out.append(memo[whole])
     return out
-
-
-def _sympy_args(code: int, expr: sp.Basic) -> tuple:
-    read = PRIMITIVES[code].sympy_args
-    return expr.args if read is None else read(expr)
 
 
 def natural_key(sym: sp.Symbol) -> tuple:

@@ -11,7 +11,8 @@ and the entry carries everything the system knows about it:
 * ``interval``, ``undefined``, ``monotonicity``, ``curvature``: what the analyses know
   about it over a box (rigorous interval extension, where it may be undefined, and its
   bound-aware monotonicity and curvature; see :mod:`calcopt.intervalarith` and
-  :mod:`calcopt.shape_rules`).  Their defaults are sound: the whole line, "may be
+  :mod:`calcopt.interval_powers`, :mod:`calcopt.shape_rules` and
+  :mod:`calcopt.composite_rules`).  Their defaults are sound: the whole line, "may be
   undefined", unknown.
 
 Analyses add *fields* here, not new dispatch chains elsewhere.  Adding a primitive is
@@ -47,6 +48,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy as sp
 
+from . import composite_rules as cr
+from . import interval_powers as ip
 from . import intervalarith as ia
 from . import shape_rules as sr
 
@@ -146,7 +149,7 @@ class Primitive:
     monotonicity: Callable[[Sequence[ia.Interval], Consts], list] = sr.unknown_monotonicity
     curvature: Callable[[Sequence[ia.Interval], Consts], str | None] = sr.unknown_curvature
     smooth: Callable[[Sequence[ia.Interval], Consts], bool] = lambda a, c: False
-    composite: Callable[[Any, int], tuple[str, str] | None] = sr.no_composite
+    composite: Callable[[Any, int], tuple[str, str] | None] = cr.no_composite
 
 
 # --- helpers for generated code ------------------------------------------------------------
@@ -346,7 +349,7 @@ def _no_code(a: Code, c: Consts) -> str:  # leaves are named or inlined by the c
 
 def _function(name, sympy_cls, math_fn, np_fn, rule, domain="all reals", label=None, cost=4, *,
               interval=None, curvature=None, monotonicity=None, undefined=None, smooth=None,
-              composite=sr.no_composite):
+              composite=cr.no_composite):
     """A one-argument function; ``interval`` maps one Interval to one Interval, ``curvature``
     and ``monotonicity`` are shape rules, or plain values that hold on every box.  Omitted
     analysis fields take the sound defaults: the whole line, unknown curvature and
@@ -570,8 +573,8 @@ def _condition(name, sympy_cls, label, interval, *, args=None, math=None, numpy=
 def _pow_interval(a, c):
     e = c[1]
     if e is not None and e.is_real:
-        return ia.pow_const(a[0], e)
-    return ia.pow_general(a[0], a[1])
+        return ip.pow_const(a[0], e)
+    return ip.pow_general(a[0], a[1])
 
 
 def _not(x: ia.Interval) -> ia.Interval:
@@ -592,20 +595,20 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("mul", None, "×", (sp.Mul,), sp.Mul, _emit_mul, _emit_mul, _d_mul, commutative=True,
               interval=lambda a, c: ia.mul(*a), undefined=sr.never,
               monotonicity=sr.mul_monotonicity, curvature=sr.mul_curvature, smooth=sr.always,
-              composite=sr.mul_composite),
+              composite=cr.mul_composite),
     Primitive("pow", 2, "^", (sp.Pow,), sp.Pow, _emit_pow("math.sqrt", "math.pow"),
               _emit_pow("np.sqrt", "np.power"), _d_pow, cost=4,
               domain="base > 0 for non-integer exponents; base != 0 for negative exponents",
               interval=_pow_interval, undefined=sr.pow_undefined,
               monotonicity=sr.pow_monotonicity, curvature=sr.pow_curvature,
-              smooth=sr.pow_smooth, composite=sr.pow_composite),
+              smooth=sr.pow_smooth, composite=cr.pow_composite),
     _function("exp", sp.exp, "math.exp", "np.exp", lambda b, n, a: n,
               interval=ia.exp, curvature="convex", monotonicity=sr.INC,
               undefined=sr.never, smooth=sr.always),
     _function("log", sp.log, "math.log", "np.log",
               lambda b, n, a: b.pow(a, b.minus_one), domain="a > 0",
               interval=ia.log, curvature="concave", monotonicity=sr.INC,
-              undefined=sr.log_undefined, smooth=sr.log_smooth, composite=sr.log_composite),
+              undefined=sr.log_undefined, smooth=sr.log_smooth, composite=cr.log_composite),
     _function("sin", sp.sin, "math.sin", "np.sin", lambda b, n, a: b.call("cos", a),
               interval=ia.sin, curvature=sr.sin_curvature, monotonicity=sr.sin_monotonicity,
               undefined=sr.never, smooth=sr.always),

@@ -19,7 +19,6 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 
 from .errors import InvalidInputError, ParseError
-from .primitives import BY_SYMPY_TYPE
 from .vocabulary import (_CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func,
                          name_problem)
 
@@ -149,7 +148,7 @@ class _Reader:
             return self.binop(node)
         if isinstance(node, ast.Call):
             return self.call(node)
-        if isinstance(node, ast.Compare) and (cond or _table_has_relation(node)):
+        if isinstance(node, ast.Compare) and cond:
             return self.compare(node)
         if kind in _REJECTED:
             extra = f"; {_PAIR_ONLY}" if kind == "Compare" else ""
@@ -333,11 +332,6 @@ def _same_chain(parent: ast.AST, child: ast.AST) -> bool:
         return False
     return child is parent.left and any(isinstance(parent.op, c) and isinstance(child.op, c)
                                         for c in _CHAINS)
-
-
-def _table_has_relation(node: ast.Compare) -> bool:
-    """Comparisons are expressions only where the table has a primitive for the relation."""
-    return len(node.ops) == 1 and _RELATIONS.get(type(node.ops[0])) in BY_SYMPY_TYPE
 
 
 def _op_text(op: ast.AST) -> str:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 import sympy as sp
 
+from . import interval_powers as ip
 from . import intervalarith as ia
 from .intervalarith import Interval
 
@@ -89,7 +90,7 @@ def pow_undefined(args: Args, consts: Consts) -> bool:
     base, expo = args
     e = consts[1]
     if e is not None and e.is_real:
-        f = ia.exponent(e)
+        f = ip.exponent(e)
         if f.integer:
             return f.sign < 0 and ia.may_be_zero(base)
         return base.lo < 0 or (f.sign < 0 and not ia.positive(base))
@@ -98,7 +99,7 @@ def pow_undefined(args: Args, consts: Consts) -> bool:
 
 def _const_exponent(base: Interval, e: sp.Expr) -> tuple[str | None, str | None]:
     """(curvature, monotonicity) of ``x**e`` on ``base``."""
-    f = ia.exponent(e)
+    f = ip.exponent(e)
     if f.sign == 0:
         return "affine", FLAT
     if f.one:
@@ -288,7 +289,7 @@ def pow_smooth(args: Args, consts: Consts) -> bool:
     e = consts[1]
     if e is None or not e.is_real:
         return ia.positive(base)
-    f = ia.exponent(e)
+    f = ip.exponent(e)
     if f.integer:
         return f.sign >= 0 or not ia.may_be_zero(base)
     return ia.positive(base) or (f.at_least_two and base.lo >= 0)
@@ -320,81 +321,3 @@ def extremum_smooth(largest: bool) -> Callable:
 
 def piecewise_smooth(args: Args, consts: Consts) -> bool:
     return _selected_branch(args) is not None
-
-
-# --- atoms that plain composition rejects (the ``composite`` field) ---------------------------
-# ``view`` is the analysis' read-only view of the nodes below (``op``, ``args``, ``curvature``,
-# ``interval``, ``const``); a rule returns ``(curvature, explanation)`` or ``None``.
-
-_FLAT_OR_AFFINE = ("constant", "affine")
-
-
-def no_composite(view, node: int) -> None:
-    return None
-
-
-def _positive_const(view, j: int) -> bool:
-    return view.curvature[j] == "constant" and view.interval[j].lo > 0
-
-
-def _exp_of_affine(view, t: int) -> bool:
-    if view.op(t) == "mul":  # c * exp(a) = exp(a + log c) for a constant c > 0
-        rest = [j for j in view.args(t) if not _positive_const(view, j)]
-        return len(rest) == 1 and _exp_of_affine(view, rest[0])
-    return view.op(t) == "exp" and view.curvature[view.args(t)[0]] in _FLAT_OR_AFFINE
-
-
-def log_composite(view, node: int):
-    """log-sum-exp: ``log(sum_i c_i exp(a_i) + c)`` with ``a_i`` affine, ``c_i > 0``, ``c >= 0``
-    is convex (Boyd & Vandenberghe, *Convex Optimization*, 3.1.5)."""
-    arg = view.args(node)[0]
-    terms = view.args(arg) if view.op(arg) == "add" else (arg,)
-    exps = [t for t in terms if _exp_of_affine(view, t)]
-    if exps and all(_exp_of_affine(view, t) or _positive_const(view, t) for t in terms):
-        return "convex", "log-sum-exp of affine arguments is convex"
-    return None
-
-
-def _square_of_affine(view, t: int) -> bool:
-    if view.op(t) == "mul":  # c * u**2 = (sqrt(c) u)**2 for a constant c > 0
-        rest = [j for j in view.args(t) if not _positive_const(view, j)]
-        return len(rest) == 1 and _square_of_affine(view, rest[0])
-    if view.op(t) != "pow":
-        return False
-    u, e = view.args(t)
-    return view.const[e] == 2 and view.curvature[u] in _FLAT_OR_AFFINE
-
-
-def pow_composite(view, node: int):
-    """Euclidean norm: ``sqrt(sum_i c_i u_i**2 + c)`` with ``u_i`` affine, ``c_i > 0``,
-    ``c >= 0`` is convex (the norm of an affine vector ``(sqrt(c_i) u_i, sqrt(c))``)."""
-    base, e = view.args(node)
-    if view.const[e] != sp.Rational(1, 2):
-        return None
-    terms = view.args(base) if view.op(base) == "add" else (base,)
-    if any(_square_of_affine(view, t) for t in terms) and all(
-            _square_of_affine(view, t) or (view.curvature[t] == "constant"
-                                           and view.interval[t].lo >= 0) for t in terms):
-        return "convex", "Euclidean norm of affine functions is convex"
-    return None
-
-
-def mul_composite(view, node: int):
-    """Quadratic over linear: ``c u**2 / v`` with ``u`` affine, ``v`` concave (or affine) and
-    positive on the box, ``c > 0``, is convex (``u**2/v`` is jointly convex on ``v > 0`` and
-    nonincreasing in ``v``)."""
-    squares, inverses, others = [], [], []
-    for j in view.args(node):
-        if _positive_const(view, j):
-            continue
-        if _square_of_affine(view, j):
-            squares.append(j)
-        elif view.op(j) == "pow" and view.const[view.args(j)[1]] == -1:
-            inverses.append(view.args(j)[0])
-        else:
-            others.append(j)
-    if len(squares) == 1 and len(inverses) == 1 and not others:
-        v = inverses[0]
-        if view.curvature[v] in ("affine", "concave") and ia.positive(view.interval[v]):
-            return "convex", "quadratic over a positive concave function is convex"
-    return None

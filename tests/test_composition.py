@@ -22,6 +22,9 @@ DECIDED = [
     (sp.log(1 + sp.exp(x - 2 * y) + 3 * sp.exp(z)), None, "convex"),
     (x**2 / p, None, "convex"),                                         # quadratic over linear
     (3 * (x - y)**2 / (p + q), None, "convex"),
+    (-x**2 / p + sp.log(q), None, "concave"),
+    (p * sp.log(p), None, "convex"),                                    # negative entropy
+    (-3 * p * sp.log(p) + sp.sqrt(q), None, "concave"),
     (sp.sqrt(x**2 + y**2), None, "convex"),                             # Euclidean norm
     (sp.sqrt((x - 1)**2 + 4 * y**2 + 1), None, "convex"),
     (sp.exp(x**2 + y) + sp.Abs(x - z), None, "convex"),

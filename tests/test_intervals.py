@@ -12,10 +12,12 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import calcopt
+from calcopt import interval_powers as ip
 from calcopt import intervalarith as ia
 from calcopt.analysis.intervals import (eigenvalue_bounds, enclosures, hessian_enclosure,
                                         node_enclosures)
@@ -146,8 +148,8 @@ def test_interval_extension_contains_sampled_values(name, data):
     arg_boxes = [data.draw(truth_boxes() if i in flags else boxes()) for i in range(k)]
     points = []
     for i, b in enumerate(arg_boxes):
-        points.append(float(data.draw(st.sampled_from([v for v in (0.0, 1.0) if b.lo <= v <= b.hi])))
-                      if i in flags else _inside(data.draw, b))
+        truths = [v for v in (0.0, 1.0) if b.lo <= v <= b.hi]
+        points.append(data.draw(st.sampled_from(truths)) if i in flags else _inside(data.draw, b))
     _check_op(name, arg_boxes, points)
 
 
@@ -159,24 +161,22 @@ EXPONENTS = [sp.Integer(k) for k in (-3, -2, -1, 2, 3, 4, 5)] + [
 @SETTINGS
 @given(data=st.data(), e=st.sampled_from(EXPONENTS))
 def test_pow_constant_exponent(data, e):
+    """Exact exponents (integers, integer-valued floats, rationals, pi) against mpmath."""
     base = data.draw(boxes())
-    x = _inside(data.draw, base)
-    _check_op("pow", [base, ia.from_number(e)], [x, float(e)] if not e.is_Rational or
-              e.is_Integer else [x, float("nan")], consts=[None, e]) if e.is_Integer or \
-        e.is_Float else _check_pow_exact(base, x, e)
-
-
-def _check_pow_exact(base, x, e):
-    """Rational/irrational exponents: the reference uses the exact exponent."""
+    x = mpmath.mpf(_inside(data.draw, base))
     prim = next(p for p in PRIMITIVES if p.name == "pow")
     args, consts = [base, ia.from_number(e)], [None, e]
     enc = prim.interval(args, consts)
-    xm = mpmath.mpf(x)
-    if xm < 0 or (xm == 0 and e < 0):
-        assert prim.undefined(args, consts)
+    integer = ip.integer_valued(e)
+    if (x < 0 and not integer) or (x == 0 and e < 0):
+        assert prim.undefined(args, consts), (base, x, e)
         return
-    v = mpmath.mpf(0) if xm == 0 else xm ** mpmath.mpf(sp.N(e, 70))
+    if x == 0:
+        v = mpmath.mpf(0)
+    else:
+        v = x ** int(e) if integer else x ** mpmath.mpf(sp.N(e, 70))
     assert enc.lo <= v <= enc.hi, (base, x, e, enc, v)
+    assert not (v == 0 and enc.lo == 0 and enc.lo_open), (base, x, e, enc)
 
 
 @SETTINGS
@@ -191,11 +191,11 @@ def test_pow_varying_exponent(data):
 def test_open_endpoints_give_strict_signs():
     pos = ia.Interval(0.0, INF, True, True)
     assert ia.positive(ia.exp(ia.WHOLE)) and ia.positive(ia.mul(pos, pos))
-    assert ia.positive(ia.pow_const(pos, sp.Integer(-1)))
+    assert ia.positive(ip.pow_const(pos, sp.Integer(-1)))
     assert ia.positive(ia.add(pos, ia.exp(ia.Interval(-INF, 0.0))))
     assert not ia.positive(ia.abs_(ia.Interval(0.0, 1.0)))      # |0| = 0 is a value
     assert not ia.positive(ia.cosh(ia.Interval(0.0, 1.0))) or ia.cosh(ia.Interval(0.0, 1.0)).lo > 0
-    assert not ia.positive(ia.pow_const(ia.Interval(0.0, 1.0), sp.Integer(2)))
+    assert not ia.positive(ip.pow_const(ia.Interval(0.0, 1.0), sp.Integer(2)))
 
 
 def test_tan_pole_and_sin_extrema():
@@ -218,8 +218,11 @@ def test_graph_enclosure_contains_values(e, data):
     for _ in range(3):
         pt = [_inside(data.draw, b) for b in box]
         try:
-            v = sp.N(e.xreplace({s: sp.Rational(p) for s, p in zip(SYMBOLS, pt)}), 50)
-        except (OverflowError, ValueError):
+            # strict: correct digits or an error; without it, cancellation (cos(y) - 1 at
+            # y ~ 1e-99) silently gives a reference value of the wrong sign.
+            v = sp.N(e.xreplace({s: sp.Rational(p) for s, p in zip(SYMBOLS, pt)}), 50,
+                     strict=True)
+        except (OverflowError, ValueError, PrecisionExhausted):
             continue
         if not (v.is_real and v.is_finite):
             continue
@@ -302,3 +305,27 @@ def test_a_primitive_without_analysis_fields_is_sound_but_undecided():
     assert cot.interval(box, none) == ia.WHOLE and cot.undefined(box, none)
     assert cot.curvature(box, none) is None and cot.monotonicity(box, none) == [None]
     assert not cot.smooth(box, none)
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=expressions(max_depth=3), data=st.data())
+def test_random_eigenvalue_bounds_enclose_sampled_eigenvalues(e, data):
+    g = calcopt.compile(e, wrt=SYMBOLS)
+    ends = st.sampled_from([-2, -1, 0, sp.Rational(1, 2), 1, 3])
+    box = {}
+    for s in SYMBOLS:
+        a, c = data.draw(ends), data.draw(ends)
+        assume(a != c)
+        box[s] = (min(a, c), max(a, c))
+    b = eigenvalue_bounds(g, box)
+    rng = np.random.default_rng(0)
+    pts = np.column_stack([rng.uniform(float(lo), float(hi), 40) for lo, hi in box.values()])
+    for p in pts:
+        with np.errstate(all="ignore"):
+            H = g.hess(list(p))
+        if not np.all(np.isfinite(H)):
+            continue
+        eig = np.linalg.eigvalsh(H)
+        tol = 1e-9 * (1 + np.abs(eig).max())
+        assert b.lower is None or float(b.lower) <= eig[0] + tol, (e, box, p, b)
+        assert b.upper is None or eig[-1] - tol <= float(b.upper), (e, box, p, b)

@@ -87,6 +87,7 @@ def test_otherwise_branch_is_the_last_argument():
 @pytest.mark.parametrize("expr, match", [
     (x < y, "x < y is a relation or boolean"),
     (sp.And(x > 0, y > 0), "allowed only as conditions of a Piecewise"),
+    (sp.exp(x < 1), "x < 1 in exp"),
     (sp.Piecewise((1, x), (0, True)), "x is used as a condition"),
     (sp.Piecewise((1, sp.And(x, y > 0)), (0, True)), "x is used as a condition"),
     (sp.Piecewise((1, sp.Xor(x > 0, y > 0)), (0, True)), "unsupported condition Xor"),

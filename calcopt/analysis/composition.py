@@ -32,8 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
-import sympy as sp
-
 from .. import shape_rules as sr
 from .domain import Domain
 from .intervals import _as_domain, _program, _short, box_intervals, node_enclosures

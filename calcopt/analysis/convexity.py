@@ -143,11 +143,14 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
         for s in SIDES:
             st.notes[s].append(f"Hessian tests skipped: {', '.join(kinks)} may have kinks "
                                "on the domain")
+    if not g.wrt:  # no variables: a constant function
+        st.prove("convex", "no variables", "f has no variables: it is constant")
+        st.prove("concave", "no variables", "")
     by_composition(st)
     if st.smooth:
         st.hessian = budgeted(st, "exact Hessian", compute_hessian, g, fraction=0.3)
     H = st.hessian
-    if H is not None and not (H.free_symbols & set(g.wrt)):
+    if H is not None and g.wrt and not (H.free_symbols & set(g.wrt)):
         by_constant_hessian(st)
     if st.open_sides():
         by_witness(st, samples=30, fraction=0.2)

@@ -24,12 +24,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import flint
+import numpy as np
 import sympy as sp
 
 from ..primitives import BY_NAME
 
 if TYPE_CHECKING:
     from ..graph import Graph
+    from .domain import Domain
 
 _UNARY = {
     sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
@@ -191,3 +193,31 @@ def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
             if not proven_real(g.expr(i).xreplace(subs)):
                 return False
     return True
+
+
+def find_undefined_point(g: "Graph", dom: "Domain") -> tuple | None:
+    """``(rational point of the domain, description)`` where the function is provably
+    undefined, or ``None``: samples (and closed finite endpoints) where the numeric value is
+    not finite are re-checked exactly with :func:`undefined_node`."""
+    pts = list(dom.sample(80, seed=1))
+    centre = dom.interior_point()
+    for k, iv in enumerate(dom.intervals):  # closed finite endpoints belong to the domain
+        for end, is_open in ((iv.inf, iv.left_open), (iv.sup, iv.right_open)):
+            if end.is_finite and not is_open:
+                pts.append([float(c) for c in centre[:k] + (end,) + centre[k + 1:]])
+    fn = g.function("math")
+    with np.errstate(all="ignore"):
+        for p in pts:
+            try:
+                value = fn(list(p), ())
+            except Exception:
+                value = float("nan")
+            if np.isfinite(value):
+                continue
+            exact = dom.rational_point(p, 6)
+            if exact is None:
+                continue
+            bad = undefined_node(g, exact)
+            if bad is not None:
+                return exact, bad[1]
+    return None

@@ -15,11 +15,12 @@ Why python-flint ``arb`` (through :mod:`calcopt.intervalarith`) and not ``mpmath
 measured with ``python benchmarks/bench_intervals.py`` on the development machine (a 296-node
 graph of ``exp``/``sin``/``cos``/``log``/``sqrt``/products/powers in 16 variables over a box
 of widths 1, the same pre-extracted node list walked by both): float endpoints computed by
-``arb`` at 53 bits and rounded outward took **4.9 ms** per sweep, ``mpmath.iv`` at 53 bits
-**6.3 ms**, with identical output enclosures.  Both are rigorous (outward rounding), so the
+``arb`` at 53 bits and rounded outward took **3.3-4.9 ms** per sweep, ``mpmath.iv`` at 53 bits
+**4.0-6.3 ms** (three runs on a shared 2-core machine; ``arb`` 1.2-1.3 times faster every
+time), with identical output enclosures.  Both are rigorous (outward rounding), so the
 faster one wins; besides, ``mpmath.iv`` has no ``asin``, ``acos``, ``atan``, ``sinh``,
 ``cosh``, ``tanh`` (each would have needed hand-written rounding), while ``arb`` has them all.
-Plain ``arb`` balls are faster still (0.93 ms) but are not the interval type: a ball cannot
+Plain ``arb`` balls are faster still (0.64-0.93 ms) but are not the interval type: a ball cannot
 hold ``[0, oo)`` (``log(1 + x)`` on it is ``nan``; the endpoint version gives ``[0, oo)``),
 ``ball**2`` of a ball containing negatives is ``nan`` in python-flint 0.9, and balls
 over-estimate more (output width 458 against 355).

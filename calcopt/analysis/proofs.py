@@ -8,7 +8,6 @@ for the sides still open.  Every SymPy step runs under the remaining time budget
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,10 +18,11 @@ import sympy as sp
 from ..errors import DomainError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import Domain
-from .exact import defined_under_assumptions, undefined_node
-from .intervals import eigenvalue_bounds
+from .composition import composition_curvature
+from .exact import defined_under_assumptions, find_undefined_point
+from .intervals import box_intervals, eigenvalue_bounds, node_enclosures
 from .kinks import univariate_kink_verdict
-from .psd import constant_hessian_facts, symbolic_psd
+from .psd import constant_hessian_facts, factor_signs_psd, symbolic_psd
 from .witness import Witness, search, verify
 
 if TYPE_CHECKING:
@@ -81,14 +81,6 @@ class State:
             self.methods.append(method)
 
 
-def _optional(module: str, name: str):
-    """A function of a sibling module that may not be implemented yet (``None`` then)."""
-    try:
-        return getattr(importlib.import_module(f"calcopt.analysis.{module}"), name, None)
-    except ImportError:
-        return None
-
-
 def budgeted(st: State, what: str, fn, *args, fraction: float = 1.0, sides=SIDES, **kw):
     """``fn(*args)`` under the remaining budget; on time-out a note and ``None``."""
     t = st.budget(fraction)
@@ -101,32 +93,6 @@ def budgeted(st: State, what: str, fn, *args, fraction: float = 1.0, sides=SIDES
 
 
 # --- definedness ------------------------------------------------------------------------------
-
-
-def _undefined_point(g: "Graph", dom: Domain):
-    """A rational point of the domain where some node is provably undefined, or ``None``."""
-    pts = list(dom.sample(80, seed=1))
-    centre = dom.interior_point()
-    for k, iv in enumerate(dom.intervals):  # closed finite endpoints belong to the domain
-        for end, is_open in ((iv.inf, iv.left_open), (iv.sup, iv.right_open)):
-            if end.is_finite and not is_open:
-                pts.append([float(c) for c in centre[:k] + (end,) + centre[k + 1:]])
-    fn = g.function("math")
-    with np.errstate(all="ignore"):
-        for p in pts:
-            try:
-                value = fn(list(p), ())
-            except Exception:
-                value = float("nan")
-            if np.isfinite(value):
-                continue
-            exact = dom.rational_point(p, 6)
-            if exact is None:
-                continue
-            bad = undefined_node(g, exact)
-            if bad is not None:
-                return exact, bad[1]
-    return None
 
 
 def check_defined(st: State) -> None:
@@ -148,7 +114,7 @@ def check_defined(st: State) -> None:
         st.lines.append("f is defined on the whole domain (every node is real for all "
                         + "; and for all ".join(_show(s) for s in cover) + ")")
         return
-    found = _undefined_point(g, dom)
+    found = find_undefined_point(g, dom)
     if found is not None:
         point, what = found
         at = ", ".join(f"{s}={v}" for s, v in zip(g.wrt, point))
@@ -166,11 +132,8 @@ def check_defined(st: State) -> None:
 def by_composition(st: State) -> None:
     """Composition rules (``composition_curvature``).  Composition is computed in this
     process: it is one linear pass over the graph, with no SymPy simplification."""
-    rules = _optional("composition", "composition_curvature")
-    if rules is None:
-        return
     try:
-        r = rules(st.g, st.dom)
+        r = composition_curvature(st.g, st.dom)
     except Exception as exc:  # a defect there must not cost the other methods
         for s in SIDES:
             st.notes[s].append(f"composition rules failed ({type(exc).__name__}: {exc})")
@@ -254,9 +217,11 @@ def by_minors(st: State) -> None:
                              "on the domain")
                     break
             else:
-                if not _punctured(st, side, M, interior[0]):
+                if not _punctured(st, side, M, interior[0]) and not _by_factor_signs(
+                        st, side, M, name, strict=False):
                     st.notes[side].append("Hessian minors: not signed by SymPy under the "
-                                          "domain's sign assumptions")
+                                          "domain's sign assumptions, nor factor by factor "
+                                          "by interval enclosures")
         if st.verdict[side] and not st.strict[side]:
             for subs in closed:
                 if _real_entries(M, subs) and budgeted(
@@ -266,6 +231,33 @@ def by_minors(st: State) -> None:
                     st.lines.append(f"strictly {side}: the leading principal minors of {name} "
                                     f"are > 0 for all {_show(subs)}")
                     break
+            else:
+                _by_factor_signs(st, side, M, name, strict=True)
+
+
+def _hessian_defined(st: State) -> bool:
+    """Every node of the Hessian graph is defined on the whole (closed) domain."""
+    encl = node_enclosures(st.g.hessian_graph(), dict(zip(st.dom.wrt,
+                                                          box_intervals(st.dom))))
+    return not any(e.maybe_undefined for e in encl)
+
+
+def _by_factor_signs(st: State, side: str, M: sp.Matrix, name: str, strict: bool) -> bool:
+    """Minors factored, each factor signed by its interval enclosure (psd.factor_signs_psd)."""
+    if not _hessian_defined(st) or not budgeted(st, "Hessian minors by factors",
+                                                factor_signs_psd, M, st.dom, strict=strict,
+                                                fraction=0.5, sides=(side,) if not strict
+                                                else ()):
+        return False
+    what = "leading principal minors" if strict else "principal minors"
+    line = (f"{'strictly ' if strict else ''}{side}: the {what} of {name}, factored, have "
+            f"factors of certified sign on the domain (interval enclosures)")
+    if strict:
+        st.prove(side, "Hessian minors", "", strict=True)
+        st.lines.append(line)
+    else:
+        st.prove(side, "Hessian minors", line)
+    return True
 
 
 def _show(subs: dict) -> str:

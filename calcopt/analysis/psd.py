@@ -299,3 +299,74 @@ def symbolic_psd(H: sp.Matrix, subs: dict, strict: bool = False) -> bool:
                 if not _nonnegative(minor, False):
                     return False
     return True
+
+
+def _factor_sign(base: sp.Expr, wrt: tuple, dom: Any) -> int:
+    """Certified sign (+1 / -1) of an expression over the whole domain from its interval
+    enclosure (0: not certified: may vanish, change sign or be undefined)."""
+    if base.is_number:
+        s = certified_sign(base)
+        return s if s in (1, -1) else 0
+    from ..graph import compile as compile_graph
+    from .intervals import enclosures
+
+    try:
+        g = compile_graph(base, wrt=list(wrt))
+        enc = enclosures(g, dom)[g.outputs[0]]
+    except Exception:  # a factor calcopt cannot compile: no certificate
+        return 0
+    if enc.maybe_undefined:
+        return 0
+    return 1 if enc.lo > 0 else (-1 if enc.hi < 0 else 0)
+
+
+def _power_sign(factor: sp.Expr, wrt: tuple, dom: Any, strict: bool) -> int | None:
+    """Sign of ``base**e`` on the domain: +1 (> 0, or >= 0 for an even power when not
+    ``strict``), -1, or ``None`` when not certified."""
+    base, e = factor.as_base_exp()
+    if e.is_Integer and e > 0 and e % 2 == 0 and not strict:
+        return 1
+    s = _factor_sign(base, wrt, dom)
+    if s == 0 or not e.is_Rational:
+        return None
+    if e.is_Integer:
+        return s ** int(abs(e) % 2) if s == -1 else 1
+    return 1 if s == 1 else None
+
+
+def factor_signs_psd(H: sp.Matrix, dom: Any, strict: bool = False) -> bool:
+    """PSD (PD with ``strict``) of ``H`` on the domain by principal (leading) minors whose
+    factors are signed one by one: even powers are >= 0, any other factor needs an interval
+    enclosure over the domain of one strict sign.  ``True`` is a proof.
+
+    >>> from calcopt.analysis.domain import Domain
+    >>> a, b, c = sp.symbols("a b c")
+    >>> D = a*c - b**2
+    >>> H = sp.hessian(-sp.log(D), (a, b, c))
+    >>> half = sp.Rational(1, 2)
+    >>> box = Domain((a, b, c), (sp.Interval(1, 2), sp.Interval(-half, half), sp.Interval(1, 2)))
+    >>> factor_signs_psd(H, box), factor_signs_psd(H, box, strict=True)
+    (True, True)
+    """
+    wrt = dom.wrt
+    for idx in blocks(H):
+        B = H.extract(idx, idx)
+        n = len(idx)
+        minors = ([B[:k, :k] for k in range(1, n + 1)] if strict else
+                  [B.extract(list(r), list(r)) for k in range(1, n + 1)
+                   for r in combinations(range(n), k)])
+        for sub in minors:
+            m = sp.factor(sp.cancel(sub.det(method="berkowitz")))
+            if m == 0:
+                if strict:
+                    return False
+                continue
+            sign = 1
+            for factor in sp.Mul.make_args(m):
+                s = _power_sign(factor, wrt, dom, strict)
+                if s is None:
+                    return False
+                sign *= s
+            if sign < 0:
+                return False
+    return True

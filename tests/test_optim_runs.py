@@ -211,3 +211,14 @@ def test_vector_graph_and_undefined_start():
         calcopt.gd(calcopt.compile([x, y]), [1.0, 1.0], step=0.1)
     with pytest.raises(PointError, match="not finite at x0"):
         calcopt.gd(calcopt.compile(sp.log(x)), [-1.0], step=0.1)
+
+
+@pytest.mark.parametrize("step", [0.05, 0.21])
+def test_unchecked_blocks_give_the_same_run_as_checked_steps(step):
+    # tol = 0 runs the loop without a per-step test (finiteness every 64 steps); a tiny
+    # positive tol tests every step: the Runs must be identical, diverging or not
+    a = calcopt.gd(QUAD, [1.0, 1.0], step=step, iters=5000, tol=0)
+    b = calcopt.gd(QUAD, [1.0, 1.0], step=step, iters=5000, tol=1e-300)
+    assert a.iters == b.iters and a.diverged == b.diverged and a.diverged == (step > 0.2)
+    assert np.array_equal(a.xs, b.xs) and np.array_equal(a.f, b.f)
+    assert np.array_equal(a.grad_norm, b.grad_norm) and np.array_equal(a.x, b.x)

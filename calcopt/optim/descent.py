@@ -190,7 +190,7 @@ def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
 
 
 def _fast(g, fg, x, step, iters, tol, bar):
-    loop = fixed_step_loop(g)
+    loop = fixed_step_loop(g, checked=tol > 0)
     n = len(x)
     # A flat float buffer: no Python object per step, and NumPy views it without a copy.
     # The loop stops *at* an iterate (converged or not finite there) or after the steps.
@@ -210,8 +210,9 @@ def _fast(g, fg, x, step, iters, tol, bar):
     except KeyboardInterrupt:
         why = "interrupted"
     arr = np.frombuffer(xs, dtype=float).reshape(-1, n).copy()
-    if why == "nonfinite":
+    if error is not None:  # the gradient raised at the last iterate
         arr = arr[:-1]
+    # a non-finite iterate (and everything after it) is cut below
     # f and the gradient norm at every iterate: one vectorised evaluation each
     cols = list(arr.T)  # the generated numpy code directly: the points are already checked
     with np.errstate(all="ignore"):
@@ -220,7 +221,9 @@ def _fast(g, fg, x, step, iters, tol, bar):
         grads = (grads,) if n == 1 else grads
         gns = np.sqrt(sum(np.square(np.broadcast_to(gi, (len(arr),))) for gi in grads))
     finite = np.isfinite(fs) & np.isfinite(gns)
-    if not finite.all():  # e.g. f overflows where the gradient does not
+    if why == "nonfinite" or not np.isfinite(arr[-1]).all():  # once inf/nan, iterates stay so
+        finite &= np.isfinite(arr).all(axis=1)
+    if not finite.all():  # the first non-finite iterate, f or gradient norm, and all after it
         keep = int(np.argmin(finite))
         arr, fs, gns, why = arr[:keep], fs[:keep], gns[:keep], "nonfinite"
     if why == "iterations" and tol > 0 and gns[-1] <= tol:

@@ -27,7 +27,10 @@ from .. import codegen
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _loop_source(gradient_source: str, n: int) -> str:
+BLOCK = 64  # steps between finiteness tests when there is no convergence test (tol = 0)
+
+
+def _loop_source(gradient_source: str, n: int, checked: bool = True) -> str:
     lines = gradient_source.splitlines()
     if not lines[0].startswith("def ") or not lines[-1].startswith("    return "):
         raise RuntimeError("unexpected layout of generated gradient code")
@@ -38,30 +41,43 @@ def _loop_source(gradient_source: str, n: int) -> str:
     gs = [f"__g{j}" for j in range(n)]
     xs = [f"x{j}" for j in range(n)]
     tup = lambda names: "(" + "".join(f"{v}, " for v in names) + ")"  # noqa: E731
-    out = ["def loop(x, __s, __iters, __tol2, __xappend):"]
-    out += unpack
-    out += ["    __inf = math.inf", "    for __k in range(__iters):"]
-    out += ["    " + ln for ln in assigns]
-    out.append(f"        {gs[0]} = {result}" if n == 1 else f"        {tup(gs)} = {result}")
-    out.append("        __gn2 = " + " + ".join(f"{v}*{v}" for v in gs))
-    out += ["        if not __tol2 < __gn2 < __inf:",
-            "            return 'converged' if __gn2 <= __tol2 else 'nonfinite'"]
-    out += [f"        {xv} = {xv} - __s*{gv}" for xv, gv in zip(xs, gs)]
-    out += [f"        __xappend({tup(xs)})", "    return 'iterations'"]
+    pad = "    " if checked else "        "  # the step's indentation beyond the function's
+    step = ["    " + pad + ln[4:] for ln in assigns]
+    step.append(f"    {pad}{gs[0]} = {result}" if n == 1 else f"    {pad}{tup(gs)} = {result}")
+    if checked:
+        step.append("        __gn2 = " + " + ".join(f"{v}*{v}" for v in gs))
+        step += ["        if not __tol2 < __gn2 < __inf:",
+                 "            return 'converged' if __gn2 <= __tol2 else 'nonfinite'"]
+    step += [f"    {pad}{xv} = {xv} - __s*{gv}" for xv, gv in zip(xs, gs)]
+    step.append(f"    {pad}__xappend({tup(xs)})")
+    out = ["def loop(x, __s, __iters, __tol2, __xappend):", *unpack, "    __inf = math.inf"]
+    if checked:
+        out += ["    for __k in range(__iters):", *step]
+    else:
+        # No test per step: a non-finite iterate is caught at the end of its block (the
+        # caller cuts the trajectory at the first non-finite value, so the Run is the same).
+        finite = " + ".join(f"{v}*0.0" for v in xs)
+        out += ["    __done = 0", "    while __done < __iters:",
+                f"        __m = min({BLOCK}, __iters - __done)", "        for __k in range(__m):",
+                *step, "        __done += __m", f"        if not {finite} == 0.0:",
+                "            return 'nonfinite'"]
+    out.append("    return 'iterations'")
     return "\n".join(out)
 
 
-def fixed_step_loop(g) -> Callable:
+def fixed_step_loop(g, checked: bool = True) -> Callable:
     """``loop(x0, step, iters, tol**2, append_x) -> why it stopped``.
 
     Passes each new iterate (a tuple) to ``append_x`` (``list.extend`` of a flat buffer, say);
     returns ``'converged'`` (the squared gradient norm at the last iterate is <= tol**2),
     ``'nonfinite'`` (it is nan or inf, or overflowed) or ``'iterations'``.  Raises what the
-    math code raises (``OverflowError``, ``ValueError``).
+    math code raises (``OverflowError``, ``ValueError``).  With ``checked=False`` there is no
+    convergence test and finiteness is tested every :data:`BLOCK` steps only: the loop may run
+    up to ``BLOCK - 1`` steps past the first non-finite iterate.
     """
-    fn = _CACHE.get(g)
+    per_graph = _CACHE.setdefault(g, {})
+    fn = per_graph.get(checked)
     if fn is None:
-        n = len(g.wrt)
-        fn = codegen.build(_loop_source(g.gradient_graph().source("math"), n), "math", "loop")
-        _CACHE[g] = fn
+        source = _loop_source(g.gradient_graph().source("math"), len(g.wrt), checked)
+        fn = per_graph[checked] = codegen.build(source, "math", "loop")
     return fn

@@ -60,7 +60,11 @@ def cell(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         if value and all(isinstance(v, str) or dataclasses.is_dataclass(v) for v in value):
             return "\n".join(cell(v) for v in value)  # assumptions, points: one a line
-        return "(" + ", ".join(cell(v) for v in value) + ")"
+        approx = [_approx(v) for v in value]
+        text = "(" + ", ".join(str(v) if a else cell(v) for v, a in zip(value, approx)) + ")"
+        if any(approx):  # exact coordinates, then all their decimals together
+            text += "  (~ (" + ", ".join(a or str(v) for v, a in zip(value, approx)) + "))"
+        return text
     if isinstance(value, float):
         return f"{value:.10g}"
     text = str(value)

@@ -33,7 +33,7 @@ BOUND_STYLE = dict(color="black", linestyle="--", linewidth=1.8)
 def plot_convergence(runs: Any, prediction: Any = None, quantity: str | None = None,
                      path: str | Path | None = None, *, x_star: Any = None,
                      f_star: float | None = None, labels: Sequence[str] | None = None,
-                     title: str | None = None, figsize: tuple[float, float] = (7.5, 4.8),
+                     title: str | None = None, figsize: tuple[float, float] = (7.5, 5.4),
                      dpi: int = 100) -> Any:
     """Log error against iteration for one or several runs, with the predicted bound.
 
@@ -261,7 +261,7 @@ def bound_label(p) -> str:
     kind = "tight bound" if p.tight else "bound"
     rate = f"rate {p.rate:.4g} per iteration" if p.rate is not None else \
         f"O(k^{p.order:g})" if p.order is not None else "sublinear"
-    return wrap(f"{kind}: {rate} ({short_source(p.source)})")
+    return wrap(f"{kind}: {rate} ({short_source(p.source)})", 84)
 
 
 def short_source(source: str) -> str:

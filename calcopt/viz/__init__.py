@@ -27,4 +27,5 @@ from .writers import to_dot, to_graphml, to_json, to_mermaid
 # limit, gains no methods.  Importing calcopt imports calcopt.viz, so every Graph has it.
 Graph._repr_svg_ = repr_svg
 
-__all__ = ["draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance", "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]
+__all__ = ["draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance",
+           "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]

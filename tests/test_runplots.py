@@ -115,6 +115,7 @@ def test_convergence_of_a_rate_check_for_sgd(regression):
     # with the Prediction instead: one line per seed, and the bound
     lines = data_lines(calcopt.plot_convergence(rs, p).axes[0])
     assert len(lines) == 4 + 2
+    assert lines[3].get_label().endswith("seed 3")         # same method: seeds tell apart
     np.testing.assert_array_equal(lines[4].get_ydata(), p.bound(lines[4].get_xdata()))
 
 
@@ -205,7 +206,7 @@ def test_variance_plot_has_the_sigma2_over_B_line(regression, tmp_path):
         calcopt.plot_variance([1, 2])
 
 
-def test_repr_html_escapes_and_shows_the_fields(quad, runs):
+def test_repr_html_escapes_and_shows_the_fields(quad, runs, regression):
     run = runs[0]
     page = run._repr_html_()
     for name in ("x", "xs", "f", "grad_norm", "iters", "converged", "method", "reason"):
@@ -230,5 +231,8 @@ def test_repr_html_escapes_and_shows_the_fields(quad, runs):
     assert ">(1/2, 1/2)  (~ (0.5, 0.5))</td>" in page
     page = calcopt.convexity(quad)._repr_html_()
     assert ">is_convex</th>" in page and ">explanation</th>" in page
+    mv = calcopt.minibatch_variance(*regression, [0.0, 0.0], [1, 4], samples=50, seed=0)
+    page = mv._repr_html_()
+    assert ">sigma2</th>" in page and ">ratio</th>" in page
     page = calcopt.stationary_points(quad)._repr_html_()
     assert "kind=&#x27;minimum&#x27;" in page and ">complete</th>" in page

@@ -60,7 +60,11 @@ def as_runs(runs: Any, what: str) -> list:
 def run_labels(runs: list, labels: Any) -> list[str]:
     """The legend labels: ``labels`` when given (one per run), else each run's method."""
     if labels is None:
-        return [wrap(r.method) for r in runs]
+        methods = [r.method for r in runs]
+        if len(set(methods)) < len(methods):  # e.g. SGD seeds: tell them apart
+            methods = [f"{m}, seed {r.info['seed']}" if r.info.get("seed") is not None
+                       else f"{m} (run {i + 1})" for i, (m, r) in enumerate(zip(methods, runs))]
+        return [wrap(m) for m in methods]
     labels = [str(s) for s in labels]
     if len(labels) != len(runs):
         raise OptionError(f"labels has {len(labels)} entries for {len(runs)} runs; give one "

@@ -23,7 +23,8 @@ from .analysis import (ArgMin, Conditioning, Convexity, StationaryPoint, Station
 from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
                     minibatch_variance, predict, sgd)
 from . import viz
-from .viz import draw, plot_sparsity, to_dot, to_graphml, to_json, to_mermaid
+from .viz import (draw, plot_contour, plot_convergence, plot_sparsity, plot_variance, to_dot,
+                  to_graphml, to_json, to_mermaid)
 
 __version__ = "0.1.0"
 
@@ -39,7 +40,8 @@ __all__ = [
     "MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd", "minibatch_variance",
     "predict", "sgd",
     # pictures
-    "draw", "plot_sparsity", "to_dot", "to_graphml", "to_json", "to_mermaid",
+    "draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance", "to_dot",
+    "to_graphml", "to_json", "to_mermaid",
     # errors
     "CalcoptError", "ComplexValueError", "DataError", "DomainError", "InvalidInputError",
     "MissingDependencyError", "OptionError", "ParseError", "PointError", "RelationalError",

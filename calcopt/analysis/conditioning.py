@@ -41,6 +41,7 @@ from ..errors import DomainError, InvalidInputError, OptionError, PointError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import resolve_domain
 from .psd import nonsmooth_ops
+from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -62,6 +63,8 @@ class Conditioning:
     exact: bool
     scope: str
     explanation: str
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def __repr__(self) -> str:
         return (f"Conditioning(scope={self.scope!r}, exact={self.exact})\n"

@@ -46,6 +46,7 @@ from .proofs import (SIDES, by_composition, by_constant_hessian, by_intervals, b
 from .intervals import enclosures
 from .psd import blocks, nonsmooth_ops
 from .witness import Witness
+from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -77,6 +78,8 @@ class Convexity:
     explanation: str
     reason: str | None
     domain: Domain
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     @property
     def curvature(self) -> str | None:

@@ -45,6 +45,7 @@ from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
+from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -62,6 +63,8 @@ class ArgMin:
     exact: bool
     how: str
     unique: bool | None = None
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def __repr__(self) -> str:
         text = f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, unique={self.unique})"

@@ -39,6 +39,7 @@ from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .minimize import ArgMin, argmin
 from .realsolve import NotZeroDimensional, real_solutions
+from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -62,6 +63,8 @@ class StationaryPoint:
     free: tuple = ()
     note: str = ""
 
+    _repr_html_ = html_repr  # notebook display: a table of the fields
+
     def __repr__(self) -> str:
         fam = f", free={self.free}" if self.free else ""
         text = f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
@@ -83,6 +86,8 @@ class StationaryPoints:
     complete: bool
     infinite: bool | None
     explanation: str
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def __iter__(self):
         return iter(self.points)

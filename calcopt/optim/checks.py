@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import OptionError
 from .rates import Prediction
 from .results import Run
+from ..htmlrepr import html_repr
 
 EPS = np.finfo(float).eps
 RTOL = 1e-9
@@ -55,6 +56,8 @@ class RateCheck:
     floor: float | None = None
     plateau_ratio: float | None = None
     seeds: int = 1
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def table(self, rows: int = 12) -> str:
         """Measured error against the bound at about ``rows`` log-spaced iterations."""

@@ -29,6 +29,7 @@ from ..errors import OptionError
 from . import runs
 from .constants import curvature, is_quadratic, minimiser
 from .descent import ARMIJO, resolve
+from ..htmlrepr import html_repr
 
 QUANTITIES = ("distance", "distance_squared", "f_gap")
 DT14 = ("Drori & Teboulle (2014), Performance of first-order methods for smooth convex "
@@ -75,6 +76,8 @@ class Prediction:
     f_star: float | None = None
     classical: "Prediction | None" = None
     _bound: Callable | None = field(default=None, repr=False)
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def bound(self, k) -> np.ndarray | float:
         """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``)."""

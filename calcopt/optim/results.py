@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ..htmlrepr import html_repr
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Run:
     time: float
     wrt: tuple = ()
     info: dict[str, Any] = field(default_factory=dict)
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def __repr__(self) -> str:
         def arr(a: np.ndarray) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import OptionError
 from . import runs
 from .stochastic import batch_mean, batch_size_of, data_matrix, gradient_code
+from ..htmlrepr import html_repr
 
 
 def sample_gradients(g, D: np.ndarray, x: Any) -> np.ndarray:
@@ -60,6 +61,8 @@ class MinibatchVariance:
     N: int
     replace: bool
     samples: int
+
+    _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def table(self) -> str:
         head = (f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} "

@@ -5,7 +5,9 @@ Graphviz renderer (pygraphviz), both lazily, so ``import calcopt`` stays light.
   from a Graph and optional numbers at a point (:mod:`~calcopt.viz.annotate`);
 * :mod:`~calcopt.viz.writers`: DOT, Mermaid, node-link JSON, GraphML;
 * :mod:`~calcopt.viz.render`: SVG/PNG/PDF through Graphviz, and notebook display;
-* :mod:`~calcopt.viz.plots`: matplotlib plots (the Hessian sparsity spy plot).
+* :mod:`~calcopt.viz.plots`: matplotlib plots (the Hessian sparsity spy plot);
+* :mod:`~calcopt.viz.runplots`, :mod:`~calcopt.viz.contour`: plots of runs (convergence
+  against the predicted bound, mini-batch variance, contours with trajectories).
 
 >>> import sympy as sp, calcopt
 >>> x = sp.Symbol("x")
@@ -14,8 +16,10 @@ Graphviz renderer (pygraphviz), both lazily, so ``import calcopt`` stays light.
 """
 
 from ..graph import Graph
+from .contour import plot_contour
 from .plots import plot_sparsity
 from .render import draw, repr_svg
+from .runplots import plot_convergence, plot_variance
 from .writers import to_dot, to_graphml, to_json, to_mermaid
 
 # Notebook display: attached here rather than defined in graph.py, so the graph layer never
@@ -23,4 +27,5 @@ from .writers import to_dot, to_graphml, to_json, to_mermaid
 # limit, gains no methods.  Importing calcopt imports calcopt.viz, so every Graph has it.
 Graph._repr_svg_ = repr_svg
 
-__all__ = ["draw", "plot_sparsity", "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]
+__all__ = ["draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance",
+           "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import calcopt
@@ -284,6 +284,10 @@ def test_box_and_point_errors(func, text, column, reason):
 @settings(max_examples=150, deadline=None)
 @given(expressions())
 def test_sympy_str_round_trips(expr):
+    # Constants beyond the documented magnitude limit (exp(exp(6)) ~ e**403) are refused on
+    # purpose; every other printed expression must come back equal.
+    big = [c for c in expr.atoms(sp.Function, sp.Pow) if c.is_number and abs(c.evalf(15)) > 1e100]
+    assume(not big)
     assert parse(str(expr)) == expr  # SYMBOLS are real, as parse's names are
 
 

@@ -168,7 +168,9 @@ def _verdict(holds, first, measured, predicted, ratio, p, plateau_ratio, seeds) 
         text = "bound holds; too few iterates above the rounding floor to fit a rate"
     elif p.rate is not None:
         how = "matches the prediction (tight)" if abs(ratio - 1) < 1e-3 else \
-            "faster than the worst case" if ratio < 1 else "slower than predicted"
+            "faster than the worst case" if ratio < 1 else \
+            "a fitted rate above the predicted one, yet every iterate within the bound " \
+            "(its prefactor allows this over a finite window)"
         text = (f"bound holds; measured rate {measured:.6g} vs predicted {predicted:.6g} per "
                 f"iteration: {how}")
     else:

@@ -237,3 +237,15 @@ def test_sgd_predictions_and_checks():
                            x0=[0.0, 0.0]).failed.startswith("Thm 4.6 needs step")
     with pytest.raises(OptionError, match="batch_size"):
         calcopt.predict(g, method="sgd", step=0.1, data=D)
+
+
+def test_check_of_a_one_step_rate_has_no_ratio():
+    # L = mu and step 1/L: the predicted contraction is 0, so measured/predicted is undefined
+    w, a, b = sp.symbols("w a b")
+    g = calcopt.compile((w * a - b) ** 2 / 2, wrt=[w], params=[a, b])
+    data = {a: [1.0, 2.0, 3.0, 4.0], b: [2.0, 4.1, 5.9, 8.0]}
+    runs = [calcopt.sgd(g, data, [0.0], batch_size=1, epochs=5, seed=s) for s in range(3)]
+    pred = calcopt.predict(g, method="sgd", x0=[0.0], data=data, batch_size=1)
+    assert pred.rate == 0
+    result = calcopt.check(runs, pred)
+    assert result.ratio is None and isinstance(result.verdict, str)

@@ -35,9 +35,9 @@ def main(argv: list[str]) -> None:
               f"{c.gradient_forward / c.gradient_reverse:>18.1f}")
     first, last = reports[0], reports[-1]
     grow = last.n / first.n
-    print(f"n grows {grow:.0f}x: forward / f grows "
-          f"{(last.gradient_forward / last.f) / (first.gradient_forward / first.f):.0f}x, "
-          f"reverse / f {(last.gradient_reverse / last.f) / (first.gradient_reverse / first.f):.2f}x")
+    forward = (last.gradient_forward / last.f) / (first.gradient_forward / first.f)
+    reverse = (last.gradient_reverse / last.f) / (first.gradient_reverse / first.f)
+    print(f"n grows {grow:.0f}x: forward / f grows {forward:.0f}x, reverse / f {reverse:.2f}x")
     if argv:
         plot(reports, argv[0])
         print(f"wrote {argv[0]}")

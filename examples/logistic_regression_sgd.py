@@ -31,6 +31,7 @@ import numpy as np
 import sympy as sp
 
 import calcopt
+from ill_conditioned import small_png  # same directory: the docs' 128-colour PNGs
 
 D, N, LAM = 5, 4000, 0.1
 BATCH_SIZES = (1, 8, 64)
@@ -86,6 +87,7 @@ def main(convergence: Path, variance: Path) -> None:
                              title="Logistic regression, SGD with step 0.2/L: f - f* against the "
                                    "predicted bound\n(dashed) and noise floor (dash-dotted), "
                                    "for each batch size B")
+    shrink(convergence)
     print(f"wrote {convergence}")
 
     mv = calcopt.minibatch_variance(g, data, preds[0].x_star, [1, 4, 16, 64, 256, 1024],
@@ -94,7 +96,13 @@ def main(convergence: Path, variance: Path) -> None:
     print(mv.table())
     calcopt.plot_variance(mv, path=variance, title="Logistic regression: mini-batch gradient "
                           f"variance at x*\nN = {N} samples, batches drawn without replacement")
+    shrink(variance)
     print(f"wrote {variance}")
+
+
+def shrink(path: Path) -> None:
+    if path.suffix.lower() == ".png":
+        small_png(path)
 
 
 def paths(argv: list[str]) -> tuple[Path, Path]:

@@ -117,6 +117,7 @@ def logistic_regression_sgd_shows_the_floor_and_the_variance(tmp_path):
     assert all(abs(ratio - 1) < 0.1 for ratio in variance.values())
     for name in ("logistic_sgd_convergence.png", "logistic_sgd_variance.png"):
         assert_png(tmp_path / name)
+        assert (tmp_path / name).stat().st_size < 150_000     # 128 colours, as in docs/img
         assert f"wrote {tmp_path / name}" in out
 
 

@@ -33,7 +33,7 @@ import sympy as sp
 import calcopt
 from ill_conditioned import small_png  # same directory: the docs' 128-colour PNGs
 
-D, N, LAM = 5, 4000, 0.1
+D, N, LAM = 5, 4000, sp.Rational(1, 10)
 BATCH_SIZES = (1, 8, 64)
 SEEDS = 8
 ITERS = 400
@@ -51,12 +51,12 @@ def logistic_data(seed: int = 0) -> np.ndarray:
 def main(convergence: Path, variance: Path) -> None:
     w, a, b = sp.symbols(f"w0:{D}"), sp.symbols(f"a0:{D}"), sp.Symbol("b")
     margin = b * sum(wi * ai for wi, ai in zip(w, a))
-    f = sp.log(1 + sp.exp(-margin)) + sp.Rational(LAM) * sum(wi**2 for wi in w) / 2
+    f = sp.log(1 + sp.exp(-margin)) + LAM * sum(wi**2 for wi in w) / 2
     g = calcopt.compile(f, wrt=list(w), params=[*a, b])
     data = logistic_data()
     A = data[:, :D]
-    L = LAM + float(np.linalg.eigvalsh(A.T @ A / N)[-1]) / 4
-    mu = LAM
+    L = float(LAM) + float(np.linalg.eigvalsh(A.T @ A / N)[-1]) / 4
+    mu = float(LAM)
     step = 0.2 / L
     x0 = np.array([-3.0, 3.0, -3.0, 3.0, -3.0])
     print(f"logistic regression, d = {D}, N = {N}, lam = {LAM}: L = {L:.4g}, mu = {mu:.4g} "

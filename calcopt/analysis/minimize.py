@@ -45,6 +45,7 @@ from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
+from .unattained import no_minimiser
 from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
@@ -397,6 +398,9 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
         sps_note = sps.explanation
     if proven is not None:
         return proven
+    unattained = no_minimiser(g, dom, sps)
+    if unattained is not None:  # else the numeric search stops far out, where grad f is small
+        return ArgMin(None, None, False, unattained)
     cv = None if nonsmooth_ops(g) else _convexity(g, dom, timeout)
     if cv is not None and cv.is_convex:
         found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "

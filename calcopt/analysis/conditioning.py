@@ -221,6 +221,8 @@ def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) ->
         kappa = None
         if mu is None:
             text += "; kappa unknown: no finite lower bound on lambda_min"
+        elif sign == 1:  # mu > 0 is certified, but the Hessian is unbounded above (L None)
+            text += "; kappa unknown: no finite upper bound on lambda_max"
         elif bounds:
             text += ("; kappa unknown: strong convexity could not be certified there (the "
                      "lower bound on lambda_min is not positive)")

@@ -16,6 +16,8 @@ Proofs tried, in order (each needs the exact stationary points of
    squares, ...) for a stationary point ``x*``.
 5. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
 
+No stationary point on an open domain (f and its gradient defined on it, no kinks) proves
+that no minimiser exists (:mod:`~calcopt.analysis.unattained`): ``x = value = None``.
 Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
 conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
 generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;

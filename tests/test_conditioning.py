@@ -142,6 +142,14 @@ def test_box_with_positive_mu_but_no_finite_L_says_so():
     assert "not positive" not in c.explanation
 
 
+def test_box_where_f_may_be_undefined_says_why_there_are_no_bounds():
+    """Regression: log(x) over [-1, 1] gave L = mu = None with only 'no finite lower bound
+    on lambda_min'; the interval analysis knows why (log may be undefined there)."""
+    c = calcopt.conditioning(calcopt.compile(sp.log(x)), box={x: (-1, 1)})
+    assert (c.L, c.mu, c.kappa) == (None, None, None)
+    assert "log(x) may be undefined on x in [-1, 1]" in c.explanation
+
+
 def test_exact_sign():
     assert exact_sign(sp.sqrt(2) + sp.sqrt(3) - sp.sqrt(5 + 2 * sp.sqrt(6))) == 0
     assert exact_sign(sp.pi - sp.Rational(355, 113)) == -1

@@ -132,6 +132,24 @@ def test_box_strongly_convex_gives_kappa_bound():
     assert c.kappa == c.L / c.mu and c.kappa >= 7
 
 
+def test_box_with_positive_mu_but_no_finite_L_says_so():
+    """Regression: -log(x) over (0, 1] has mu = 1 certified and L = +inf; the explanation
+    used to say that the lower bound on lambda_min was not positive."""
+    p = sp.Symbol("p", positive=True)
+    c = calcopt.conditioning(calcopt.compile(-sp.log(p)), box={p: (0, 1)})
+    assert c.L is None and c.mu == 1 and c.kappa is None          # Hessian 1/p^2 >= 1
+    assert "no finite upper bound on lambda_max" in c.explanation
+    assert "not positive" not in c.explanation
+
+
+def test_box_where_f_may_be_undefined_says_why_there_are_no_bounds():
+    """Regression: log(x) over [-1, 1] gave L = mu = None with only 'no finite lower bound
+    on lambda_min'; the interval analysis knows why (log may be undefined there)."""
+    c = calcopt.conditioning(calcopt.compile(sp.log(x)), box={x: (-1, 1)})
+    assert (c.L, c.mu, c.kappa) == (None, None, None)
+    assert "log(x) may be undefined on x in [-1, 1]" in c.explanation
+
+
 def test_exact_sign():
     assert exact_sign(sp.sqrt(2) + sp.sqrt(3) - sp.sqrt(5 + 2 * sp.sqrt(6))) == 0
     assert exact_sign(sp.pi - sp.Rational(355, 113)) == -1

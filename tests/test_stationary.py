@@ -306,9 +306,49 @@ def test_bad_timeouts(kwargs):
 
 def test_infimum_at_an_open_end_is_flagged():
     p = sp.Symbol("p", positive=True)
-    assert len(calcopt.stationary_points(calcopt.compile((p + 1) ** 2))) == 0  # p = -1 is outside
-    a = calcopt.argmin(calcopt.compile((p + 1) ** 2))
+    # sympy.solve is not proven complete here, so no proof of non-attainment: numeric, flagged
+    a = calcopt.argmin(calcopt.compile((p + 1) ** 2 + sp.log(1 + (y - p)**2)))
     assert not a.exact and a.unique is None and "open end" in a.how and 0 < a.x[0] < 1e-6
+
+
+@pytest.mark.parametrize("expr", [sp.exp(x), 1 / sp.Symbol("p", positive=True),
+                                  (sp.Symbol("p", positive=True) + 1) ** 2])
+def test_no_stationary_point_on_an_open_domain_means_no_minimiser(expr):
+    """Regression: exp(x) got a 'numeric local minimiser' near x = -10 with unique=True."""
+    g = calcopt.compile(expr)
+    assert calcopt.stationary_points(g).complete and len(calcopt.stationary_points(g)) == 0
+    a = calcopt.argmin(g)
+    assert (a.x, a.value, a.exact, a.unique) == (None, None, False, None)
+    assert a.how.startswith("no minimiser: f is differentiable on the open domain")
+
+
+@pytest.mark.parametrize("expr, why", [
+    (sp.exp(x) + y**2, "df/dx = exp(x) has no zero for real x"),
+    (x + sp.exp(y), "df/dx = 1 is never 0"),
+    (sp.exp(x) * sp.cosh(y) + sp.exp(-sp.Symbol("p", positive=True)),
+     "df/dp = -exp(-p) has no zero for p in (0, oo)")])
+def test_a_partial_of_one_variable_without_zero_means_no_stationary_point(expr, why):
+    """Regression: exp(x) + y**2 had an incomplete list (sympy.solve), so argmin returned a
+    numeric 'minimiser' near x = -10 with unique=True; now there is no minimiser, proven."""
+    g = calcopt.compile(expr)
+    res = calcopt.stationary_points(g)
+    assert (res.complete, res.infinite, len(res)) == (True, False, 0) and why in res.explanation
+    a = calcopt.argmin(g)
+    assert a.x is None and a.unique is None and a.how.startswith("no minimiser")
+
+
+def test_a_partial_of_one_variable_with_zeros_decides_nothing():
+    res = calcopt.stationary_points(calcopt.compile(sp.sin(x) + y**2))   # d/dx = cos(x)
+    assert not res.complete and "no zero" not in res.explanation
+
+
+@pytest.mark.parametrize("expr, domain", [
+    ((x**2) ** sp.Rational(1, 3), None),           # minimiser 0: the gradient is undefined there
+    (x**2, {x: (1, 2)}),                           # closed: the minimum is at the end x = 1
+    (sp.Abs(x - 1) + x, None)])                    # kinks: Fermat needs a gradient
+def test_no_minimiser_proof_needs_an_open_domain_and_a_defined_gradient(expr, domain):
+    a = calcopt.argmin(calcopt.compile(expr), domain)
+    assert not a.how.startswith("no minimiser")
 
 
 @settings(max_examples=10, deadline=None)

@@ -221,6 +221,8 @@ def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) ->
         kappa = None
         if mu is None:
             text += "; kappa unknown: no finite lower bound on lambda_min"
+        elif sign == 1:  # mu > 0 is certified, but the Hessian is unbounded above (L None)
+            text += "; kappa unknown: no finite upper bound on lambda_max"
         elif bounds:
             text += ("; kappa unknown: strong convexity could not be certified there (the "
                      "lower bound on lambda_min is not positive)")
@@ -293,8 +295,11 @@ def _on_box(g: "Graph", domain, scope: str, where: str) -> Conditioning:
                             "interval Hessian bounds (eigenvalue_bounds) are not available")
     b = eigenvalue_bounds(g, domain)
     result = _finish(b.upper, b.lower, False, scope, where, bounds=True)
+    # a missing bound has a reason (f may be undefined there, an unbounded entry): say it
+    how = b.method if b.lower is not None and b.upper is not None else \
+        f"{b.method}: {b.explanation}"
     return Conditioning(result.L, result.mu, result.kappa, False, scope,
-                        f"{result.explanation} [{b.method}]")
+                        f"{result.explanation} [{how}]")
 
 
 def _kinked(kinks: list[str], scope: str) -> Conditioning:

@@ -16,6 +16,8 @@ Proofs tried, in order (each needs the exact stationary points of
    squares, ...) for a stationary point ``x*``.
 5. **convexity** (``calcopt.convexity``) plus a stationary point in the domain.
 
+No stationary point on an open domain (f and its gradient defined on it, no kinks) proves
+that no minimiser exists (:mod:`~calcopt.analysis.unattained`): ``x = value = None``.
 Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
 conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
 generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;
@@ -45,6 +47,7 @@ from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
+from .unattained import no_minimiser
 from ..htmlrepr import html_repr
 
 if TYPE_CHECKING:
@@ -397,6 +400,9 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
         sps_note = sps.explanation
     if proven is not None:
         return proven
+    unattained = no_minimiser(g, dom, sps)
+    if unattained is not None:  # else the numeric search stops far out, where grad f is small
+        return ArgMin(None, None, False, unattained)
     cv = None if nonsmooth_ops(g) else _convexity(g, dom, timeout)
     if cv is not None and cv.is_convex:
         found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "

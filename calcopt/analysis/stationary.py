@@ -183,6 +183,24 @@ def _polynomial(f, grad, H, dom: Domain) -> StationaryPoints:
     return _finish(points, dropped, True, False, how)
 
 
+def _component_without_zero(grad, dom: Domain) -> str | None:
+    """Why ``grad f = 0`` has no solution, when one partial derivative depends on at most one
+    variable and provably has no zero on that variable's interval (``exp(x) + y**2``: d/dx is
+    ``exp(x)``); else ``None``.  The domain is a box, so that interval is its projection."""
+    for v, d in zip(dom.wrt, grad):
+        used = [(w, iv) for w, iv in zip(dom.wrt, dom.intervals) if d.has(w)]
+        if not used:
+            if exact_sign(d) in (-1, 1):
+                return f"solveset: df/d{v} = {d} is never 0, so grad f = 0 has no solution"
+            continue
+        if len(used) == 1 and sp.solveset(d, used[0][0], domain=used[0][1]) == sp.S.EmptySet:
+            w, iv = used[0]
+            where = f"real {w}" if iv == sp.S.Reals else Domain((w,), (iv,)).describe()
+            return (f"solveset: df/d{v} = {d} has no zero for {where}, so grad f = 0 has no "
+                    "solution")
+    return None
+
+
 def _general(f, grad, H, dom: Domain) -> StationaryPoints:
     wrt = dom.wrt
     if len(wrt) == 1:
@@ -198,6 +216,9 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
                            f"solveset gives {found}, not a finite list of points")
         sols, complete, how = [{wrt[0]: v} for v in found], True, "solveset (complete)"
     else:
+        blocked = _component_without_zero(grad, dom)
+        if blocked is not None:
+            return _finish([], 0, True, False, blocked)
         sols = sp.solve(list(grad), list(wrt), dict=True)
         complete, how = False, "sympy.solve (not proven complete for non-polynomial systems)"
     points, dropped = [], 0

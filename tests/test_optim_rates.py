@@ -237,3 +237,18 @@ def test_sgd_predictions_and_checks():
                            x0=[0.0, 0.0]).failed.startswith("Thm 4.6 needs step")
     with pytest.raises(OptionError, match="batch_size"):
         calcopt.predict(g, method="sgd", step=0.1, data=D)
+
+
+def test_check_of_a_predicted_rate_zero_has_no_ratio():
+    # one variable, L = mu: step 1/L makes the SGD contraction 1 - step*mu exactly 0
+    w, a, t = sp.symbols("w a t")
+    g = calcopt.compile((w*a - t)**2 / 2, wrt=[w], params=[a, t])
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=20)
+    D = {a: A, t: 3 * A + 0.1 * rng.normal(size=20)}
+    p = calcopt.predict(g, method="sgd", batch_size=4, data=D, x0=[0.0])
+    assert p.rate == 0.0
+    runs = [calcopt.sgd(g, D, [0.0], batch_size=4, epochs=4, seed=s) for s in range(4)]
+    c = calcopt.check(runs, p)
+    assert c.measured_rate is not None and c.ratio is None
+    assert "reaches its floor in one step" in c.verdict

@@ -126,7 +126,8 @@ def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
     holds = bool(ok.all())
     first = None if holds else int(k[int(np.argmin(ok))])
     measured, predicted, window = _measured_rate(k, err, prediction, atol)
-    ratio = None if measured is None or predicted is None else measured / predicted
+    # a predicted rate of 0 (step 1/L when L = mu: one step reaches the floor) has no ratio
+    ratio = None if measured is None or not predicted else measured / predicted
     plateau = floor = pr = None
     if prediction.floor is not None and prediction.floor > 0:
         half = err[len(err) // 2:]
@@ -166,6 +167,9 @@ def _verdict(holds, first, measured, predicted, ratio, p, plateau_ratio, seeds) 
         return f"bound VIOLATED from iteration {first}{tail}: the assumptions do not hold"
     if measured is None:
         text = "bound holds; too few iterates above the rounding floor to fit a rate"
+    elif p.rate is not None and ratio is None:
+        text = (f"bound holds; measured rate {measured:.6g} vs predicted {predicted:.6g} per "
+                "iteration (the bound reaches its floor in one step)")
     elif p.rate is not None:
         how = "matches the prediction (tight)" if abs(ratio - 1) < 1e-3 else \
             "faster than the worst case" if ratio < 1 else \

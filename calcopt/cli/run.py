@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+import argparse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,12 @@ class Outcome:
     check: RateCheck | None
     no_check: str | None
     plot: Path | None = None
-    runs: list[Run] | None = None
+    runs: list[Run] = field(default_factory=list)
 
 
 # --- reading the options -------------------------------------------------------------------------
 
-def objective_and_data(args) -> tuple[Objective, Any, str | None]:
+def _objective_and_data(args: argparse.Namespace) -> tuple[Objective, Any, str | None]:
     """The objective with its data params, the data (``{name: samples}`` or a script's) and
     where the data came from."""
     with_data = args.data is not None or args.params is not None
@@ -94,7 +95,7 @@ def objective_and_data(args) -> tuple[Objective, Any, str | None]:
     return obj, obj.data, (obj.source if obj.data is not None else None)
 
 
-def start(args, obj: Objective) -> list[float]:
+def _start(args: argparse.Namespace, obj: Objective) -> list[float]:
     """``--x0`` (exact text, read by ``calcopt.parse_point``), else the script's ``x0``."""
     given = point(args.x0) if args.x0 is not None else obj.x0
     if given is None:
@@ -106,8 +107,9 @@ def start(args, obj: Objective) -> list[float]:
             given = {k: float(v) for k, v in given.items()}
         elif isinstance(given, tuple) and any(isinstance(v, sp.Basic) for v in given):
             given = [float(v) for v in given]
-    except TypeError:
-        raise PointError(f"--x0 {args.x0!r}: every coordinate must be a real number") from None
+    except (TypeError, ValueError):
+        raise PointError(f"the start point {given!r}: every coordinate must be a real number"
+                         ) from None
     return start_point(obj.graph, given)
 
 
@@ -147,7 +149,7 @@ def step_value(text: str | None, g, data: Any = None, box: dict | None = None) -
     return value
 
 
-def gd_settings(args, g, data: Any) -> dict:
+def _gd_settings(args: argparse.Namespace, g, data: Any) -> dict:
     """The keyword arguments of ``calcopt.gd`` and ``calcopt.predict`` from the options."""
     if args.line_search is not None and args.momentum is not None:
         raise OptionError("--line-search and --momentum cannot be combined; choose one")
@@ -158,7 +160,7 @@ def gd_settings(args, g, data: Any) -> dict:
             "momentum": args.momentum, "box": box}
 
 
-def sgd_settings(args, g, data: Any) -> dict:
+def _sgd_settings(args: argparse.Namespace, g, data: Any) -> dict:
     """The keyword arguments that ``calcopt.sgd`` and ``calcopt.predict`` share."""
     if not g.params:
         raise DataError("calcopt run sgd samples a data set: give --data FILE.csv (its header "
@@ -174,7 +176,7 @@ def sgd_settings(args, g, data: Any) -> dict:
             "schedule": args.schedule, "replace": args.replace}
 
 
-def plot_path(text: str | None) -> Path | None:
+def _plot_path(text: str | None) -> Path | None:
     """``--plot PATH``, checked before the run: an image suffix, an existing directory."""
     if text is None:
         return None
@@ -191,21 +193,28 @@ def plot_path(text: str | None) -> Path | None:
 
 # --- the command ---------------------------------------------------------------------------------
 
-def execute(args) -> Outcome:
-    """Run, predict, check (and plot) as the options say; see :func:`run_text`."""
-    obj, data, data_from = objective_and_data(args)
+def execute(args: argparse.Namespace) -> Outcome:
+    """Run, predict, check (and plot) as the parsed options say.
+
+    >>> from calcopt.cli.options import build_parser
+    >>> args = build_parser().parse_args(["run", "gd", "x^2", "--x0", "1", "--no-progress"])
+    >>> out = execute(args)
+    >>> out.run.x.tolist(), out.prediction.quantity, out.check.holds
+    ([0.0], 'distance', True)
+    """
+    obj, data, data_from = _objective_and_data(args)
     g = obj.graph
-    x0 = start(args, obj)
-    plot = plot_path(args.plot)
+    x0 = _start(args, obj)
+    plot = _plot_path(args.plot)
     on_data = {"data": data} if g.params else {}
     progress = not args.no_progress
     if args.method == "gd":
-        settings = gd_settings(args, g, data if g.params else None)
+        settings = _gd_settings(args, g, data if g.params else None)
         run = gd(g, x0, iters=1000 if args.iters is None else args.iters, tol=args.tol,
                  progress=progress, **settings, **on_data)
         runs = [run]
     else:
-        settings = sgd_settings(args, g, data)
+        settings = _sgd_settings(args, g, data)
         runs = [sgd(g, data, x0, iters=args.iters, epochs=args.epochs, seed=seed,
                     record_every=args.record_every, progress=progress, **settings)
                 for seed in seeds(args.seed, args.runs)]
@@ -252,10 +261,16 @@ def _line(text: Any) -> str:
     return " ".join(str(text).split())
 
 
-def run_run(args) -> str:
-    """``calcopt run gd|sgd``: the text (or ``--json``) of :func:`execute`."""
+def run_run(args: argparse.Namespace) -> str:
+    """``calcopt run gd|sgd``: the text (or ``--json``) of :func:`execute`.
+
+    >>> from calcopt.cli.options import build_parser
+    >>> argv = ["run", "gd", "x^2", "--x0", "1", "--no-progress", "--json"]
+    >>> json.loads(run_run(build_parser().parse_args(argv)))["run"]["iters"]
+    1
+    """
     out = execute(args)
-    return run_json(out) if args.json else run_text(out)
+    return _run_json(out) if args.json else _run_text(out)
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -269,7 +284,7 @@ def _seed_list(runs: list[Run]) -> str:
     return "fresh random seeds" if first is None else f"seeds {first}..{last}"
 
 
-def run_text(out: Outcome) -> str:
+def _run_text(out: Outcome) -> str:
     run, obj = out.run, out.obj
     g = obj.graph
     args = ", ".join(map(str, g.wrt)) + ("; " + ", ".join(map(str, g.params)) if g.params else "")
@@ -293,7 +308,7 @@ def run_text(out: Outcome) -> str:
     if len(run.f):
         lines += [f"  f      = {run.f[-1]:.6g}", f"  |grad| = {run.grad_norm[-1]:.6g}"]
     lines.append(f"  iterations: {run.iters}")
-    lines += ["", *prediction_lines(out)]
+    lines += ["", *_prediction_lines(out)]
     if out.plot is not None:
         drawn = "with the predicted bound" if out.prediction is not None else \
             "no prediction to draw"
@@ -301,7 +316,7 @@ def run_text(out: Outcome) -> str:
     return "\n".join(lines)
 
 
-def prediction_lines(out: Outcome) -> list[str]:
+def _prediction_lines(out: Outcome) -> list[str]:
     """The prediction, the check and its table of measured error against the bound."""
     p, c = out.prediction, out.check
     if p is None:
@@ -341,7 +356,7 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def prediction_json(p: Prediction | None) -> dict | None:
+def _prediction_json(p: Prediction | None) -> dict | None:
     if p is None:
         return None
     return _plain({"method": p.method, "quantity": p.quantity, "rate": p.rate,
@@ -350,7 +365,7 @@ def prediction_json(p: Prediction | None) -> dict | None:
                    "constants": p.constants, "x_star": p.x_star, "f_star": p.f_star})
 
 
-def check_json(c: RateCheck | None) -> dict | None:
+def _check_json(c: RateCheck | None) -> dict | None:
     if c is None:
         return None
     return _plain({"quantity": c.quantity, "holds": c.holds, "verdict": c.verdict,
@@ -360,7 +375,7 @@ def check_json(c: RateCheck | None) -> dict | None:
                    "floor": c.floor, "seeds": c.seeds})
 
 
-def run_json(out: Outcome) -> str:
+def _run_json(out: Outcome) -> str:
     g = out.obj.graph
     n = len(numeric.as_data(out.data, g.params)[0]) if g.params else None
     data = {"command": f"run {out.method}", "objective": str(out.obj.expr),
@@ -369,8 +384,8 @@ def run_json(out: Outcome) -> str:
             "data": None if n is None else {"from": out.data_from, "N": n},
             "x0": out.x0, "run": out.run.as_dict(), "seed": out.run.info.get("seed"),
             "other_runs": [r.as_dict() for r in out.runs[1:]],
-            "prediction": prediction_json(out.prediction), "no_prediction": out.no_prediction,
-            "check": check_json(out.check), "no_check": out.no_check,
+            "prediction": _prediction_json(out.prediction), "no_prediction": out.no_prediction,
+            "check": _check_json(out.check), "no_check": out.no_check,
             "plot": None if out.plot is None else str(out.plot)}
     return json.dumps(_plain(data), indent=2)
 

@@ -262,6 +262,10 @@ def test_plot_writes_a_png(capsys, tmp_path):
     code, out, _ = run(capsys, "gd", QUAD, "--x0", "0,0", "--plot", str(path), "--no-progress")
     assert code == 0 and f"wrote {path} (convergence plot, with the predicted bound)" in out
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    folder = tmp_path / "taken.png"
+    folder.mkdir()                                     # the path is a directory: cannot write
+    code, _, err = run(capsys, "gd", QUAD, "--x0", "0,0", "--plot", str(folder), "--no-progress")
+    assert code == 2 and "--plot: cannot write" in one_error_line(err)
 
 
 def test_json_has_the_run_prediction_and_check(capsys):

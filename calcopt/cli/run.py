@@ -200,7 +200,11 @@ def execute(args: argparse.Namespace) -> Outcome:
         labels = None if len(runs) == 1 else [
             f"seed {r.info['seed']}" if r.info.get("seed") is not None else f"run {i + 1}"
             for i, r in enumerate(runs)]
-        plot_convergence(runs, p, path=plot, labels=labels)
+        try:
+            plot_convergence(runs, p, path=plot, labels=labels)
+        except OSError as err:  # e.g. no permission: bad input, not a bug
+            raise OptionError(f"--plot: cannot write {str(plot)!r}: {err.strerror or err}"
+                              ) from None
     return Outcome(args.method, obj, data, data_from, x0, run, p, no_p, c, no_c, plot, runs)
 
 

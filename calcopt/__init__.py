@@ -25,6 +25,8 @@ from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,
 from . import viz
 from .viz import (draw, plot_contour, plot_convergence, plot_sparsity, plot_variance, to_dot,
                   to_graphml, to_json, to_mermaid)
+from . import report
+from .report import html_report
 
 __version__ = "0.1.0"
 
@@ -42,6 +44,8 @@ __all__ = [
     # pictures
     "draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance", "to_dot",
     "to_graphml", "to_json", "to_mermaid",
+    # the report
+    "html_report",
     # errors
     "CalcoptError", "ComplexValueError", "DataError", "DomainError", "InvalidInputError",
     "MissingDependencyError", "OptionError", "ParseError", "PointError", "RelationalError",

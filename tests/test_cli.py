@@ -226,13 +226,10 @@ def test_objective_script_errors_exit_2(capsys, tmp_path):
 
 # --- report --------------------------------------------------------------------------------------
 
-def test_report_has_verdict_kappa_and_argmin(capsys):
-    for argv in (["report"], []):
-        code, out, _ = run(capsys, *argv)
-        assert code == 0
-        assert out.startswith("calcopt report: built-in default objective")
-        assert "convexity: convex" in out and "kappa = 100" in out
-        assert "arg min: (x=1/2, y=1/2), f = 0" in out and "cost report:" in out
+def test_report_options_are_checked_before_any_work(capsys, tmp_path):
+    # the report itself is tested in tests/test_report.py (it takes half a minute)
+    code, _, err = run(capsys, "report", "x^2", "--iters", "0", "-o", str(tmp_path))
+    assert code == 2 and "--iters" in err and not (tmp_path / "report.html").exists()
 
 
 # --- the entry point in a real process -------------------------------------------------------------

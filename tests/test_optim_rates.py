@@ -239,8 +239,21 @@ def test_sgd_predictions_and_checks():
         calcopt.predict(g, method="sgd", step=0.1, data=D)
 
 
-def test_check_of_a_predicted_rate_zero_has_no_ratio():
-    # one variable, L = mu: step 1/L makes the SGD contraction 1 - step*mu exactly 0
+def test_check_of_a_one_step_rate_has_no_ratio():
+    # L = mu and step 1/L: the predicted contraction is 0, so measured/predicted is undefined
+    w, a, b = sp.symbols("w a b")
+    g = calcopt.compile((w * a - b) ** 2 / 2, wrt=[w], params=[a, b])
+    data = {a: [1.0, 2.0, 3.0, 4.0], b: [2.0, 4.1, 5.9, 8.0]}
+    runs = [calcopt.sgd(g, data, [0.0], batch_size=1, epochs=5, seed=s) for s in range(3)]
+    pred = calcopt.predict(g, method="sgd", x0=[0.0], data=data, batch_size=1)
+    assert pred.rate == 0
+    result = calcopt.check(runs, pred)
+    assert result.ratio is None and isinstance(result.verdict, str)
+
+
+def test_check_of_a_rate_zero_with_a_fitted_rate_has_a_verdict():
+    # as above, but with enough records above the floor for a fitted rate (the verdict used
+    # to compute measured/predicted with predicted = 0)
     w, a, t = sp.symbols("w a t")
     g = calcopt.compile((w*a - t)**2 / 2, wrt=[w], params=[a, t])
     rng = np.random.default_rng(0)

@@ -8,14 +8,15 @@ Free functions taking a :class:`calcopt.Graph`, networkx style; exported at top 
 Modules, in data-flow order: ``domain`` (what the analysis is about), ``budget`` (time limits
 that hold), ``intervals`` (rigorous enclosures of every node over a box, interval Hessian),
 ``composition`` (curvature by composition rules), ``convexity``, ``conditioning``,
-``stationary``.
+``stationary``; ``datamean`` (the exact data mean of an objective with params).
 """
 
 from .conditioning import Conditioning, conditioning
 from .convexity import Convexity, convexity
+from .datamean import data_mean
 from .domain import Domain, resolve_domain
 from .stationary import ArgMin, StationaryPoint, StationaryPoints, argmin, stationary_points
 
 __all__ = ["ArgMin", "Conditioning", "Convexity", "Domain", "StationaryPoint", "StationaryPoints",
-           "argmin",
-           "conditioning", "convexity", "resolve_domain", "stationary_points"]
+           "argmin", "conditioning", "convexity", "data_mean", "resolve_domain",
+           "stationary_points"]

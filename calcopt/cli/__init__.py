@@ -20,12 +20,12 @@ import traceback
 from typing import Sequence
 
 from ..errors import CalcoptError, DomainError
-from .commands import report_text, run_analyse, run_graph, run_report, write
+from .commands import run_analyse, run_graph, run_report, write
 from .options import UsageError, build_parser
 from .run import run_run
 
 COMMANDS = {"report": run_report, "analyse": run_analyse, "analyze": run_analyse,
-            "graph": run_graph, "run": run_run, None: run_report}
+            "graph": run_graph, "run": run_run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:   # `calcopt` alone is `calcopt report`
+            args = parser.parse_args(["report", *argv])
         write(COMMANDS[args.command](args))
         return 0
     except SystemExit as done:  # --help and --version
@@ -69,4 +72,4 @@ def _one_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-__all__ = ["main", "report_text"]
+__all__ = ["main"]

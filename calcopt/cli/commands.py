@@ -17,11 +17,11 @@ import sympy as sp
 
 from .. import viz
 from ..viz.render import render
-from ..analysis import argmin, conditioning, convexity, resolve_domain, stationary_points
-from ..defaults import default_objective
-from ..errors import DataError, DomainError, OptionError
-from ..numeric import as_data
-from ..graph import Graph, compile
+from ..analysis import (argmin, conditioning, convexity, data_mean, resolve_domain,
+                        stationary_points)
+from ..errors import DomainError, OptionError
+from ..graph import Graph
+from ..report import Problem, default_problems, html_report
 from .formatting import (argmin_json, argmin_lines, conditioning_json, conditioning_lines,
                          convexity_json, convexity_lines, derivative_json, gradient_lines,
                          hessian_lines, num_json, num_text, point_text, shown, stationary_json,
@@ -78,7 +78,7 @@ def analyse(obj: Objective, at: Any = None, box: dict | None = None,
             out["skipped"] = (f"the objective has parameters {[p.name for p in g.params]} and "
                               "no data: the analyses need an objective without parameters")
             return out
-        out["averaged"] = g = averaged(obj)
+        out["averaged"] = g = data_mean(obj.graph, obj.data)
     out["domain"] = resolve_domain(g, obj.domain)  # DomainError before any analysis
     out["convexity"] = convexity(g, domain=obj.domain, timeout=timeout)
     out["conditioning"] = conditioning(g, at=None if box else at, box=box, timeout=timeout)
@@ -87,24 +87,6 @@ def analyse(obj: Objective, at: Any = None, box: dict | None = None,
     out["stationary"] = stationary_points(g, domain=obj.domain, timeout=timeout)
     out["argmin"] = argmin(g, domain=obj.domain, timeout=timeout)
     return out
-
-
-MAX_SAMPLES = 200
-
-
-def averaged(obj: Objective) -> Graph:
-    """The objective averaged over its data, exactly: ``(1/N) sum_i f(x; p_i)``, which is what
-    ``Graph.value(x, data)`` evaluates; each data value is read as the exact decimal it prints
-    as (``0.1`` is ``1/10``).  ``DataError`` for bad data or more than ``MAX_SAMPLES``."""
-    g = obj.graph
-    cols = as_data(obj.data, g.params)
-    n = len(cols[0])
-    if n > MAX_SAMPLES:
-        raise DataError(f"the exact analyses average the objective over its data in closed form"
-                        f", for at most {MAX_SAMPLES} samples; got {n}")
-    terms = [obj.expr.xreplace({p: sp.Rational(repr(float(c[i]))) for p, c in zip(g.params, cols)})
-             for i in range(n)]
-    return compile(sp.Add(*terms) / n, wrt=g.wrt)
 
 
 def _header(obj: Objective) -> list[str]:
@@ -226,45 +208,38 @@ def run_graph(args) -> str:
 
 # --- report --------------------------------------------------------------------------------------
 
-def report_text(timeout: float = 10.0) -> str:
-    """The text report on the built-in default objective (:mod:`calcopt.defaults`).
-
-    >>> text = report_text()
-    >>> print(text.splitlines()[0])
-    calcopt report: built-in default objective
-    >>> "kappa = 100" in text
-    True
-    """
-    expr, wrt, x = default_objective()
-    g = compile(expr, wrt=wrt)
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(g.op_counts().items()))
-    conv = convexity(g, timeout=timeout)
-    cond = conditioning(g, timeout=timeout)
-    best = argmin(g, timeout=timeout)
-    lines = [
-        "calcopt report: built-in default objective",
-        f"  f({', '.join(map(str, wrt))}) = {expr}",
-        f"  graph: {len(g)} nodes ({counts})",
-        f"  at {dict(zip(map(str, wrt), x))}:",
-        f"    f        = {g.value(x):.6g}",
-        f"    grad f   = {np.array2string(g.grad(x), precision=6)}",
-        f"  exact gradient: {list(g.gradient())}",
-        f"  exact Hessian:  {g.hessian().tolist()}",
-        "",
-        *convexity_lines(conv),
-        "",
-        *conditioning_lines(cond),
-        "",
-        *argmin_lines(best, wrt),
-        "",
-        "cost report:",
-        *("  " + line for line in str(g.cost()).splitlines()),
-    ]
-    return "\n".join(lines)
+def report_problems(args) -> list:
+    """The objectives of ``calcopt report``: the built-in defaults, or EXPR / a script."""
+    if args.objective is None:
+        if args.wrt or args.domain or args.x0:
+            raise OptionError("--wrt, --domain and --x0 go with an EXPR; the built-in "
+                              "objectives have their own")
+        return default_problems()
+    obj = load_objective(args.objective, wrt=args.wrt, domain=args.domain)
+    x0 = point(args.x0) if args.x0 is not None else obj.x0
+    if x0 is not None:
+        x0 = [float(v) for v in point_values(x0, obj.graph.wrt)]
+    return [Problem(obj.graph, f"f = {obj.expr}", x0=x0, data=obj.data, domain=obj.domain,
+                    about="" if obj.source == "expression" else f"From {obj.source}.")]
 
 
 def run_report(args) -> str:
-    return report_text(timeout=getattr(args, "timeout", 10.0))
+    """Write ``report.html`` into ``-o DIR`` and say where it is."""
+    if args.timeout <= 0:
+        raise OptionError(f"--timeout must be a positive number of seconds; got {args.timeout}")
+    if args.iters < 1:
+        raise OptionError(f"--iters must be a positive whole number; got {args.iters}")
+    problems = report_problems(args)
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OptionError(f"-o {args.output}: exists and is not a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "report.html"
+    doc = html_report(problems, path, timeout=args.timeout, iters=args.iters)
+    titles = "; ".join(p.title for p in problems)
+    return (f"calcopt report on {len(problems)} objective(s): {titles}\n"
+            f"wrote {path.resolve()} ({len(doc) / 1e6:.1f} MB, self-contained): open it in a "
+            "browser")
 
 
 def write(text: str) -> None:

@@ -18,10 +18,8 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from ..graph import Graph
+from ..report.compact import COMPACT_CHARS, shown, tree_size  # noqa: F401 (re-exported)
 
-COMPACT_CHARS = 300      # a derivative longer than this is printed with named subexpressions
-TREE_NODES_CAP = 20_000  # beyond this tree size the plain form is never built as text
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -59,27 +57,6 @@ def point_text(values: Sequence[Any], wrt: Sequence[sp.Symbol]) -> str:
 
 
 # --- derivatives ----------------------------------------------------------------------------------
-
-def tree_size(g: Graph, cap: int = TREE_NODES_CAP) -> int:
-    """Nodes of the expression tree the graph's outputs expand to (shared nodes counted once
-    per use), capped at ``cap``: O(graph size), without building the tree."""
-    size = [0] * len(g)
-    for i in range(len(g)):
-        size[i] = min(cap, 1 + sum(size[a] for a in g.args(i)))
-    return min(cap, sum(size[o] for o in g.outputs))
-
-
-def shown(dg: Graph, limit: int = COMPACT_CHARS) -> tuple[list, list[sp.Expr]]:
-    """``(replacements, entries)`` of a derivative graph, entries flattened in row order:
-    the plain expressions (no replacements) when they print in ``limit`` characters."""
-    if tree_size(dg) < TREE_NODES_CAP:
-        plain = list(sp.Matrix(dg.to_sympy()))
-        if sum(len(str(e)) for e in plain) <= limit:
-            return [], plain
-    reps, reduced = dg.to_sympy(cse=True)
-    entries = list(reduced[0]) if isinstance(reduced[0], sp.MatrixBase) else list(reduced)
-    return reps, entries
-
 
 def _where(reps: list, indent: str) -> list[str]:
     if not reps:

@@ -126,7 +126,7 @@ def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
     holds = bool(ok.all())
     first = None if holds else int(k[int(np.argmin(ok))])
     measured, predicted, window = _measured_rate(k, err, prediction, atol)
-    # a predicted rate of 0 (step 1/L when L = mu: one step reaches the floor) has no ratio
+    # a predicted rate of 0 (one step reaches x*: L = mu and step 1/L) has no finite ratio
     ratio = None if measured is None or not predicted else measured / predicted
     plateau = floor = pr = None
     if prediction.floor is not None and prediction.floor > 0:

@@ -249,3 +249,19 @@ def test_check_of_a_one_step_rate_has_no_ratio():
     assert pred.rate == 0
     result = calcopt.check(runs, pred)
     assert result.ratio is None and isinstance(result.verdict, str)
+
+
+def test_check_of_a_rate_zero_with_a_fitted_rate_has_a_verdict():
+    # as above, but with enough records above the floor for a fitted rate (the verdict used
+    # to compute measured/predicted with predicted = 0)
+    w, a, t = sp.symbols("w a t")
+    g = calcopt.compile((w*a - t)**2 / 2, wrt=[w], params=[a, t])
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=20)
+    D = {a: A, t: 3 * A + 0.1 * rng.normal(size=20)}
+    p = calcopt.predict(g, method="sgd", batch_size=4, data=D, x0=[0.0])
+    assert p.rate == 0.0
+    runs = [calcopt.sgd(g, D, [0.0], batch_size=4, epochs=4, seed=s) for s in range(4)]
+    c = calcopt.check(runs, p)
+    assert c.measured_rate is not None and c.ratio is None
+    assert "reaches its floor in one step" in c.verdict

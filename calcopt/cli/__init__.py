@@ -1,4 +1,5 @@
-"""The ``calcopt`` command line: ``report``, ``analyse``, ``graph`` (see ``docs/cli.md``).
+"""The ``calcopt`` command line: ``report``, ``analyse``, ``graph``, ``run`` (see
+``docs/cli.md``).
 
 :func:`main` takes the argument list and returns the exit status: 0 success, 2 bad input
 (every :class:`calcopt.CalcoptError` and every bad flag: one line on stderr, no traceback),
@@ -21,9 +22,10 @@ from typing import Sequence
 from ..errors import CalcoptError, DomainError
 from .commands import run_analyse, run_graph, run_report, write
 from .options import UsageError, build_parser
+from .run import run_run
 
 COMMANDS = {"report": run_report, "analyse": run_analyse, "analyze": run_analyse,
-            "graph": run_graph}
+            "graph": run_graph, "run": run_run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

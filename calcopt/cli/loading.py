@@ -19,6 +19,8 @@ True
 
 from __future__ import annotations
 
+import csv
+import math
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidInputError, OptionError
+from ..errors import DataError, InvalidInputError, OptionError
 from ..graph import Graph, compile
 from ..numeric import as_data
 from ..parse import parse, symbol_factory
@@ -180,3 +182,91 @@ def point_values(p: Any, wrt: Sequence[sp.Symbol]) -> list[sp.Expr]:
         raise PointError(f"the point has {len(values)} coordinates; expected {len(wrt)} for "
                          f"the variables {[s.name for s in wrt]}")
     return [sp.sympify(v) for v in values]
+
+
+# --- data: a CSV file for the params -------------------------------------------------------------
+
+def read_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """The columns of a CSV file whose header row names them, as float arrays by name.
+
+    The one place the command line reads data files (csv module + NumPy, no pandas), so a
+    general loader can replace it.  Blank lines are skipped and cells stripped; every cell
+    must be a finite number.  ``DataError`` for a missing or empty file, an empty or repeated
+    header name, a row with the wrong number of cells, or a cell that is not a finite number.
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = p.write_text("a, t\\n1, 2\\n2.5, -1e-3\\n")
+    >>> cols = read_csv(p)
+    >>> list(cols), cols["t"].tolist()
+    (['a', 't'], [2.0, -0.001])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no such data file: {str(path)!r} (--data takes a CSV file whose "
+                        "header row names the params)")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = [(n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(fh), 1)
+                if any(c.strip() for c in row)]
+    if not rows:
+        raise DataError(f"{path} is empty; expected a header row naming the params, then one "
+                        "row of numbers per sample")
+    header = rows[0][1]
+    if "" in header or len(set(header)) != len(header):
+        raise DataError(f"{path}: the header row {header} must name every column once")
+    if len(rows) == 1:
+        raise DataError(f"{path} has a header row and no samples")
+    for n, row in rows[1:]:
+        if len(row) != len(header):
+            raise DataError(f"{path}, line {n}: {len(row)} cells; the header has "
+                            f"{len(header)} ({', '.join(header)})")
+    cells = [row for _, row in rows[1:]]
+    return {name: _csv_column(path, name, [r[j] for r in cells], [n for n, _ in rows[1:]])
+            for j, name in enumerate(header)}
+
+
+def _csv_column(path: Path, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
+    try:
+        col = np.array(cells, dtype=float)
+    except ValueError:
+        col = None
+    bad = [i for i, c in enumerate(cells) if not _finite_number(c)] if col is None else \
+        np.flatnonzero(~np.isfinite(col)).tolist()
+    if bad:
+        i = bad[0]
+        raise DataError(f"{path}, line {lines[i]}, column {name!r}: {cells[i]!r} is not a "
+                        "finite number (every cell of the data must be one)")
+    return col
+
+
+def _finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def with_params(obj: Objective, params: Sequence[str], wrt: Sequence[str] | None = None,
+                domain: dict | None = None) -> Objective:
+    """The objective recompiled with these data ``params`` (names of its symbols) and the
+    variables ``wrt`` (default: the other symbols, in the objective's order where it has one).
+
+    >>> obj = with_params(load_objective("(w*a - t)^2"), ["a", "t"])
+    >>> obj.graph.wrt, obj.graph.params
+    ((w,), (a, t))
+    """
+    free = {s.name: s for s in obj.expr.free_symbols}
+    unknown = [n for n in params if n not in free]
+    if unknown:
+        raise OptionError(f"--params: {unknown} do not occur in the objective; its symbols are "
+                          f"{sorted(free)}")
+    chosen = [free[n] for n in params]
+    if wrt is not None:
+        variables = _symbols(list(wrt), set(free.values()), symbol_factory(domain=domain),
+                             "--wrt")
+    else:
+        kept = [s for s in obj.graph.wrt if s not in chosen]
+        complete = set(kept) | set(chosen) >= set(free.values())
+        variables = kept if complete else None
+    graph = compile(obj.expr, wrt=variables, params=chosen)
+    return Objective(obj.expr, graph, obj.domain, obj.data, obj.x0, obj.source)

@@ -73,6 +73,7 @@ commands:
   report     an HTML report (default: on the built-in objectives; the default command)
   analyse    gradient, Hessian, convexity, conditioning, stationary points, arg min
   graph      a diagram of the computational graph (SVG, PNG, PDF, DOT, Mermaid, JSON)
+  run        a gd or sgd run, its predicted worst case and the check of one against the other
 
 exit status: 0 success, 2 bad input (one line on stderr), 1 internal error
 (the traceback with --debug).
@@ -81,6 +82,7 @@ examples:
   calcopt report
   calcopt analyse "x^2 + 3*x*y + 5*y^2" --at 1,2
   calcopt graph "exp(x*y) + sin(x*y)" -o graph.svg
+  calcopt run gd "x^2/2 + 5*y^2" --x0 1,1 --step 1/L --plot conv.png
 """
 
 
@@ -174,4 +176,98 @@ def build_parser() -> Parser:
     graph.add_argument("--tangent", metavar="VECTOR",
                        help="annotate the forward-mode tangents along this direction, e.g. 1,0 "
                             "(needs --at)")
+    _run_parser(sub, common)
     return parser
+
+
+RUN_EXAMPLES = """\
+examples:
+  calcopt run gd "x^2/2 + 5*y^2" --x0 1,1                       (step 1/L, L certified)
+  calcopt run gd "x^2/2 + 5*y^2" --x0 1,1 --step "2/(L + mu)" --iters 100 --tol 0
+  calcopt run gd "x^2/2 + 5*y^2" --x0 1,1 --momentum heavy_ball --plot conv.png
+  calcopt run gd "(1 - x)^2 + 100*(y - x^2)^2" --x0 -1.2,1 --line-search armijo
+  calcopt run gd "(w*a - t)^2" --x0 0 --data samples.csv          (the mean over the rows)
+  calcopt run sgd "(w*a - t)^2" --x0 0 --data samples.csv --params a,t --batch-size 10 \\
+      --epochs 20 --seed 1 --json
+  calcopt run sgd objective.py --seed 1                            (runs objective.py)
+"""
+
+
+def _run_parser(sub, common: argparse.ArgumentParser) -> None:
+    """``calcopt run gd|sgd``: the options both share, then each method's own."""
+    run = sub.add_parser(
+        "run", parents=[common], help="a gd or sgd run, checked against its predicted rate",
+        description="Run gradient descent (gd) or mini-batch SGD (sgd) with a progress bar on "
+                    "stderr, then print the run, the predicted worst-case bound for the same "
+                    "settings (calcopt.predict) and the check of the measured errors against "
+                    "it (calcopt.check). When no prediction is possible (f not convex, no "
+                    "certified L, a step too long) the reason is said in one line.",
+        epilog=RUN_EXAMPLES, formatter_class=Formatter)
+    methods = run.add_subparsers(dest="method", metavar="METHOD", parser_class=Parser,
+                                 required=True)
+    gd = methods.add_parser("gd", parents=[common], help="gradient descent",
+                            description="Gradient descent on EXPR (the mean over --data when "
+                                        "it has params).", epilog=RUN_EXAMPLES,
+                            formatter_class=Formatter)
+    sgd = methods.add_parser("sgd", parents=[common], help="mini-batch SGD on the mean over data",
+                             description="Mini-batch stochastic gradient descent on the mean of "
+                                         "EXPR over the samples of --data (or a script's data).",
+                             epilog=RUN_EXAMPLES, formatter_class=Formatter)
+    for p in (gd, sgd):
+        _objective_options(p)
+        _run_common_options(p)
+    gd.add_argument("--iters", type=int, metavar="N",
+                    help="the maximum number of steps (default 1000)")
+    gd.add_argument("--tol", type=float, default=1e-10, metavar="T",
+                    help="stop when the gradient norm is <= T (default 1e-10; 0 runs every step)")
+    gd.add_argument("--line-search", choices=["armijo", "exact"],
+                    help="Armijo backtracking (from --step or 1) or exact line search (closed "
+                         "form for quadratics); default: a fixed step")
+    gd.add_argument("--momentum", choices=["heavy_ball", "nesterov"],
+                    help="heavy ball (parameters optimal for quadratics, from L and mu) or "
+                         "Nesterov (constant momentum from kappa, else the FISTA schedule)")
+    gd.add_argument("--box", metavar="BOX",
+                    help="take L and mu over this box, e.g. \"x=0.9:1.1, y=0.9:1.1\" (the "
+                         "prediction then assumes every iterate stays in it)")
+    sgd.add_argument("--batch-size", type=int, metavar="B",
+                     help="samples per mini-batch (default min(32, N))")
+    sgd.add_argument("--epochs", type=int, metavar="E",
+                     help="passes over the data (default 10); or give --iters")
+    sgd.add_argument("--iters", type=int, metavar="N", help="the number of steps (not with "
+                                                            "--epochs)")
+    sgd.add_argument("--seed", type=int, metavar="S",
+                     help="the random seed: the same seed gives the same run (default: none)")
+    sgd.add_argument("--schedule", choices=["constant", "inverse"], default="constant",
+                     help="constant step (--step, default 1/L) or beta/(gamma + k) with "
+                          "beta = 2/mu, gamma = beta L - 1 (default constant)")
+    sgd.add_argument("--runs", type=int, default=1, metavar="R",
+                     help="R runs with seeds S, S+1, ... (default 1): the bounds are on the "
+                          "expectation, so the check averages the runs' errors")
+    sgd.add_argument("--replace", action="store_true",
+                     help="draw each mini-batch with replacement (default: a fresh permutation "
+                          "per epoch)")
+    sgd.add_argument("--record-every", type=int, metavar="K",
+                     help="evaluate the full objective every K steps (default: once per epoch)")
+
+
+def _run_common_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--x0", metavar="POINT",
+                   help="the start point, \"1, -2\" or \"x=1, y=-2\" (default: the script's x0)")
+    p.add_argument("--step", metavar="STEP",
+                   help="the step: a number or an expression in L and mu, e.g. 0.1, 1/L, "
+                        "\"2/(L + mu)\" (read by the safe parser; L, mu as calcopt finds "
+                        "them). Default: 1/L when L is certified, else Armijo backtracking")
+    p.add_argument("--data", metavar="FILE.csv",
+                   help="samples of the params: a CSV file whose header row names the columns, "
+                        "one row of numbers per sample; f is the mean over the rows")
+    p.add_argument("--params", metavar="NAMES",
+                   help="which symbols are data params, e.g. a,t (default: the script's params, "
+                        "else the CSV header names that occur in EXPR)")
+    p.add_argument("--plot", metavar="PATH",
+                   help="write the convergence plot (log error against k, with the predicted "
+                        "bound) to PATH; the format is its suffix (.png, .svg, .pdf)")
+    p.add_argument("--json", action="store_true",
+                   help="JSON for machines: the run's fields as lists, the prediction and the "
+                        "check")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar on stderr")

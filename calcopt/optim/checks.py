@@ -167,6 +167,9 @@ def _verdict(holds, first, measured, predicted, ratio, p, plateau_ratio, seeds) 
         return f"bound VIOLATED from iteration {first}{tail}: the assumptions do not hold"
     if measured is None:
         text = "bound holds; too few iterates above the rounding floor to fit a rate"
+    elif p.rate is not None and ratio is None:
+        text = (f"bound holds; measured rate {measured:.6g} vs predicted {predicted:.6g} per "
+                "iteration (the bound reaches its floor in one step)")
     elif p.rate is not None:
         how = "matches the prediction (tight)" if abs(ratio - 1) < 1e-3 else \
             "faster than the worst case" if ratio < 1 else \

@@ -108,7 +108,8 @@ def progress_bar(enabled: bool, total: int, desc: str):
     if not enabled:
         return None
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, leave=False)
+    # the method without its parenthesised details: a long one would wrap the bar's line
+    return tqdm(total=total, desc=desc.split(" (")[0], leave=False)
 
 
 def finish(g, xs: list, fs: list, gns: list, steps: list | np.ndarray, recorded: list | None,

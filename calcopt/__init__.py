@@ -11,7 +11,7 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 (1.0, array([-2.,  0.]))
 """
 
-from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
+from .errors import (CalcoptError, ComplexValueError, ComputeError, DataError, DomainError, InvalidInputError,
                      MissingDependencyError, OptionError, ParseError, PointError, RelationalError,
                      ShapeError, SymbolError, UnevaluatedError, UnsupportedOperationError)
 from .graph import Graph, compile
@@ -43,7 +43,7 @@ __all__ = [
     "draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance", "to_dot",
     "to_graphml", "to_json", "to_mermaid",
     # errors
-    "CalcoptError", "ComplexValueError", "DataError", "DomainError", "InvalidInputError",
+    "CalcoptError", "ComplexValueError", "ComputeError", "DataError", "DomainError", "InvalidInputError",
     "MissingDependencyError", "OptionError", "ParseError", "PointError", "RelationalError",
     "ShapeError", "SymbolError", "UnevaluatedError", "UnsupportedOperationError",
 ]

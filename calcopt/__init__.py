@@ -15,6 +15,7 @@ from .errors import (CalcoptError, ComplexValueError, ComputeError, DataError, D
                      MissingDependencyError, OptionError, ParseError, PointError, RelationalError,
                      ShapeError, SymbolError, UnevaluatedError, UnsupportedOperationError)
 from .graph import Graph, compile
+from .daskload import load_data
 from .primitives import PRIMITIVES, supported_operations
 from .parse import parse  # rebinds calcopt.parse (the module) to the function
 from .parse_args import parse_box, parse_domain, parse_point
@@ -31,6 +32,8 @@ __version__ = "0.1.0"
 __all__ = [
     # the graph
     "Graph", "PRIMITIVES", "compile", "supported_operations",
+    # data beyond one machine (dask; imported only when used)
+    "load_data",
     # text
     "parse", "parse_box", "parse_domain", "parse_point",
     # analyses

@@ -109,7 +109,7 @@ def _spread_kernel(block, f, x, center, n):
     return np.asarray([[total.sum(), float(rows)]])
 
 
-def _detached(fn: Callable) -> Callable:
+def detached(fn: Callable) -> Callable:
     """``fn`` with globals ``np`` and the kernels only, in no importable module: pickled by
     value, so a dask worker runs it without importing calcopt (sympy, scipy, ...)."""
     namespace = {"__name__": "calcopt_dask_kernel", "__builtins__": builtins, "np": np}
@@ -118,8 +118,8 @@ def _detached(fn: Callable) -> Callable:
     return new
 
 
-_LAYOUT = _detached(_layout_arrays)
-_KERNELS = {fn.__name__: _detached(fn) for fn in
+_LAYOUT = detached(_layout_arrays)
+_KERNELS = {fn.__name__: detached(fn) for fn in
             (_program_kernel, _means_block, _spread_kernel)}
 for _k in _KERNELS.values():
     _k.__globals__.update(_KERNELS, _layout_arrays=_LAYOUT)
@@ -299,7 +299,9 @@ def _from_frame(frame: Any, names: list[str]) -> Any:
     if missing:
         raise DataError(f"the DataFrame has no columns {missing} for params {names}; it has "
                         f"{list(frame.columns)}")
-    bad = {n: str(frame.dtypes[n]) for n in names if np.dtype(frame.dtypes[n]).kind not in "iuf"}
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    bad = {n: str(frame.dtypes[n]) for n in names
+           if not is_numeric_dtype(frame.dtypes[n]) or is_bool_dtype(frame.dtypes[n])}
     if bad:
         raise DataError(f"DataFrame columns must be numeric (int or float); got dtypes {bad}")
     return _float_array(frame[names].to_dask_array(), "data")

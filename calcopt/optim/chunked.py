@@ -9,12 +9,15 @@ replacement, ``rows // B`` batches of ``B`` independent draws from the chunk.  A
 therefore never waits for a pass over the data, and a run is reproducible for a given seed.
 
 The statistical consequence: a mini-batch is a random sample of **one chunk**, not of the
-whole data set.  Each epoch still uses every sample of the chunks at most once, so the
-epoch's mean gradient is unbiased when the chunks are exchangeable (the rows were in random
-order when the data was written); when chunks differ systematically (data sorted by time or
-label) successive steps are correlated within a chunk and the mini-batch variance is the
-within-chunk variance, which ``minibatch_variance`` on the same data measures.  With a single
-chunk the scheme is the in-memory one, draw for draw.
+whole data set, so its gradient is an unbiased estimate of that chunk's mean gradient.  When
+the chunks are exchangeable (the rows were in random order when the data was written) the
+chunk means agree with the full mean up to sampling noise and SGD behaves as with in-memory
+sampling.  When chunks differ systematically (data sorted by time or label) the steps inside
+one chunk all pull the same way: the mini-batch gradient misses the full gradient by the
+spread of the chunk means as well, an error that does not shrink with the batch size, and
+SGD drifts towards each chunk in turn.  ``minibatch_variance`` on the same dask data draws
+its batches the same way, so its ``ratio`` far above 1 shows it; shuffle the rows once when
+writing the data.  With a single chunk the scheme is the in-memory one, draw for draw.
 
 >>> import numpy as np, dask.array as da, sympy as sp, calcopt
 >>> w, a = sp.symbols("w a")

@@ -69,11 +69,11 @@ SMALL = np.random.default_rng(2).normal(size=(3000, D + 1))
 
 def test_runs_with_client_equal_the_local_scheduler(client):
     data = da.from_array(SMALL, chunks=(700, D + 1))
-    kw = dict(iters=15, tol=0, step=0.2)
+    kw = dict(iters=6, tol=0, step=0.2)
     local = calcopt.gd(G, np.zeros(D), data=SMALL, **kw)
     remote = calcopt.gd(G, np.zeros(D), data=data, client=client, **kw)
     np.testing.assert_allclose(remote.xs, local.xs, rtol=1e-12, atol=1e-15)
-    kw = dict(batch_size=50, epochs=2, step=0.05, seed=8)
+    kw = dict(batch_size=50, epochs=1, step=0.05, seed=8)
     local = calcopt.sgd(G, data, np.zeros(D), **kw)
     remote = calcopt.sgd(G, data, np.zeros(D), client=client, **kw)
     np.testing.assert_array_equal(remote.xs, local.xs)
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_computation_gives_the_right_gradient_or_a_clear_err
     try:
         with client.as_current():
             out = G.grad(X0, data=big())
-    except ComputeError as err:  # dask's retries did not recover: said so, no number
+    except ComputeError as err:  # noqa: F841  dask's retries did not recover: said so, no number
         assert "dask computation over the data failed" in str(err)
     else:
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)

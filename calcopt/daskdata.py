@@ -307,8 +307,9 @@ def _from_frame(frame: Any, names: list[str]) -> Any:
     return _float_array(frame[names].to_dask_array(), "data")
 
 
-def as_dask_data(data: Any, params: Sequence[Any]) -> DaskData:
-    """``data`` (dask dict / array / DataFrame, see the module docstring) validated lazily."""
+def as_dask_data(data: Any, params: Sequence[Any], given: Mapping | None = None) -> DaskData:
+    """``data`` (dask dict / array / DataFrame, see the module docstring) validated lazily;
+    for a dict, ``given`` is its values by parameter position (from ``numeric.as_data``)."""
     names = [s.name for s in params]
     if isinstance(data, DaskData):
         if list(data.names) != names:
@@ -316,8 +317,7 @@ def as_dask_data(data: Any, params: Sequence[Any]) -> DaskData:
         return data
     da = require_dask()
     if isinstance(data, Mapping):
-        from .numeric import _by_position
-        given = _by_position(data, params, "data", DataError, "missing data for params {missing}")
+        given = given if given is not None else dict(enumerate(data[n] for n in names))
         chunks = next(v.chunks for v in given.values() if hasattr(v, "__dask_graph__"))
         cols = []
         for i, name in enumerate(names):

@@ -285,7 +285,9 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
     """
     names = [s.name for s in params]
     if params and (isinstance(data, DaskData) or daskdata.is_dask(data)):
-        return daskdata.as_dask_data(data, params)
+        given = _by_position(data, params, "data", DataError, "missing data for params "
+                             "{missing}") if isinstance(data, Mapping) else None
+        return daskdata.as_dask_data(data, params, given)
     if not params:
         if data is not None and not (isinstance(data, Mapping) and not data):
             raise DataError("data was given but the graph has no params; data= supplies "

@@ -86,6 +86,10 @@ def test_nonfinite_samples_give_ieee_values_like_numpy():
     assert np.isnan(g.value([1.0], data={c: C}))
 
 
+def test_compute_error_is_a_calcopt_runtime_error():
+    assert issubclass(ComputeError, calcopt.CalcoptError) and issubclass(ComputeError, RuntimeError)
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 

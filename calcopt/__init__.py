@@ -11,10 +11,11 @@ exact and numeric) and, in later releases, analyses and runs optimisers.
 (1.0, array([-2.,  0.]))
 """
 
-from .errors import (CalcoptError, ComplexValueError, DataError, DomainError, InvalidInputError,
+from .errors import (CalcoptError, ComplexValueError, ComputeError, DataError, DomainError, InvalidInputError,
                      MissingDependencyError, OptionError, ParseError, PointError, RelationalError,
                      ShapeError, SymbolError, UnevaluatedError, UnsupportedOperationError)
 from .graph import Graph, compile
+from .daskload import load_data
 from .primitives import PRIMITIVES, supported_operations
 from .parse import parse  # rebinds calcopt.parse (the module) to the function
 from .parse_args import parse_box, parse_domain, parse_point
@@ -33,6 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     # the graph
     "Graph", "PRIMITIVES", "compile", "supported_operations",
+    # data beyond one machine (dask; imported only when used)
+    "load_data",
     # text
     "parse", "parse_box", "parse_domain", "parse_point",
     # analyses
@@ -47,7 +50,7 @@ __all__ = [
     # the report
     "html_report",
     # errors
-    "CalcoptError", "ComplexValueError", "DataError", "DomainError", "InvalidInputError",
+    "CalcoptError", "ComplexValueError", "ComputeError", "DataError", "DomainError", "InvalidInputError",
     "MissingDependencyError", "OptionError", "ParseError", "PointError", "RelationalError",
     "ShapeError", "SymbolError", "UnevaluatedError", "UnsupportedOperationError",
 ]

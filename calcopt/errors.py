@@ -73,6 +73,12 @@ class MissingDependencyError(CalcoptError, ImportError):
     ``dot``, to render diagrams as SVG/PNG/PDF); the message says what to install."""
 
 
+class ComputeError(CalcoptError, RuntimeError):
+    """A computation over dask data failed after dask's own retries (a worker lost more often
+    than ``distributed.scheduler.allowed-failures``, a storage read that failed); no partial
+    result is returned."""
+
+
 class ParseError(CalcoptError, ValueError):
     """Text given to :func:`calcopt.parse` (or a domain, box or point string) is outside the
     accepted grammar or over a size limit.  ``column`` (1-based, or ``None``) and ``reason``

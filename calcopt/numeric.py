@@ -23,7 +23,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from . import codegen, meancode
+from . import codegen, daskdata, meancode
+from .daskdata import DaskData
 from .errors import DataError, OptionError, PointError
 from .table import NodeTable
 
@@ -55,7 +56,7 @@ class Program:
             fn = self._functions[backend] = codegen.build(self.source(backend), backend)
         return fn
 
-    def evaluate(self, x: np.ndarray, data: tuple[np.ndarray, ...] | None,
+    def evaluate(self, x: np.ndarray, data: tuple[np.ndarray, ...] | DaskData | None,
                  backend: str = "auto") -> np.ndarray:
         """Values of all outputs: an array of shape ``x.shape[:-1] + (len(outputs),)``."""
         single = x.ndim == 1
@@ -78,7 +79,10 @@ class Program:
                 out = self.function("numpy")([np.float64(v) for v in point], ())
         return np.array((out,) if len(self.outputs) == 1 else out, dtype=float)
 
-    def _evaluate_numpy(self, x: np.ndarray, data: tuple[np.ndarray, ...] | None) -> np.ndarray:
+    def _evaluate_numpy(self, x: np.ndarray, data: tuple[np.ndarray, ...] | DaskData | None
+                        ) -> np.ndarray:
+        if isinstance(data, DaskData):  # chunk by chunk, the same code (calcopt.daskdata)
+            return data.program_mean(self.function("numpy"), x, len(self.outputs))
         shape = x.shape[:-1]
         if data is None:
             cols = [x[..., j] for j in range(x.shape[-1])]
@@ -272,13 +276,18 @@ def as_point(point: Any, wrt: Sequence[sp.Symbol], what: str = "point",
     return arr
 
 
-def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | None:
+def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | DaskData | None:
     """Data for ``params`` as a tuple of equal-length 1-D float arrays (``None`` without params).
 
     Accepts a dict keyed by the parameter symbols or their names, or an ``(N, p)`` array
-    whose columns follow ``params``.
+    whose columns follow ``params``.  A dask collection (or a dict with dask arrays) becomes a
+    lazy :class:`calcopt.daskdata.DaskData` instead, validated without reading the data.
     """
     names = [s.name for s in params]
+    if params and (isinstance(data, DaskData) or daskdata.is_dask(data)):
+        given = _by_position(data, params, "data", DataError, "missing data for params "
+                             "{missing}") if isinstance(data, Mapping) else None
+        return daskdata.as_dask_data(data, params, given)
     if not params:
         if data is not None and not (isinstance(data, Mapping) and not data):
             raise DataError("data was given but the graph has no params; data= supplies "

@@ -56,7 +56,8 @@ def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> C
     if g.params:
         cols = numeric.as_data(data, g.params)
         if is_quadratic(g):
-            H = g.hess(np.zeros(len(g.wrt)), data=dict(zip(g.params, cols)))
+            H = g.hess(np.zeros(len(g.wrt)), data=cols if isinstance(cols, numeric.DaskData)
+                       else dict(zip(g.params, cols)))
             eig = np.linalg.eigvalsh(H)
             found = Curvature(float(eig[-1]), float(eig[0]), False, "data",
                               "extreme eigenvalues of the data-mean Hessian (f is quadratic in "

@@ -142,7 +142,7 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
 def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
        line_search: str | None = None, momentum: str | None = None, box=None,
        progress: bool = False, *, data: Any = None, L: Any = None, mu: Any = None,
-       beta: Any = None, armijo: Any = ARMIJO) -> Run:
+       beta: Any = None, armijo: Any = ARMIJO, client: Any = None) -> Run:
     """Gradient descent on ``g`` (the mean over ``data`` when ``g`` has params) from ``x0``.
 
     ``step``: a fixed step; default ``1/L`` when a certified ``L`` exists (global, or over
@@ -153,7 +153,9 @@ def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
     ``mu``) or ``"nesterov"`` (constant momentum from ``kappa`` when ``mu > 0`` is known, else
     the FISTA schedule; step ``1/L``).  Stops when the gradient norm is ``<= tol`` (``tol=0``
     runs all ``iters`` steps), at a non-finite value or overflow (``diverged``; ``x`` is the last
-    finite iterate) or at Ctrl-C (``reason="interrupted"``).
+    finite iterate) or at Ctrl-C (``reason="interrupted"``).  Dask ``data`` (see
+    docs/scaling.md) is persisted once when it fits in cluster memory; each iteration is one
+    distributed pass for value and gradient; ``client``: a ``dask.distributed.Client``.
 
     >>> import sympy as sp, calcopt
     >>> x = sp.Symbol("x")
@@ -168,13 +170,15 @@ def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
     tol = float(tol)
     if not tol >= 0:
         raise OptionError(f"tol must be a number >= 0; got {tol!r}")
+    given = data
+    data = runs.dask_ready(g, data, client)
     scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo)
     fg, f = runs.oracles(g, data)
     f0, g0 = fg(x)
     if g0 is None or not math.isfinite(f0) or not all(map(math.isfinite, g0)):
         raise PointError(f"the objective or its gradient is not finite at x0 = {x}")
     info = {"kind": scheme.kind, "step": scheme.step, "beta": scheme.beta,
-            "armijo": scheme.armijo, "x0": list(x), "data": data}
+            "armijo": scheme.armijo, "x0": list(x), "data": given}
     bar = runs.progress_bar(progress, iters, scheme.method)
     try:
         if scheme.kind == "fixed" and not g.params:

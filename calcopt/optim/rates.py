@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import numeric
 from ..errors import OptionError
 from . import runs
 from .constants import curvature, is_quadratic, minimiser
@@ -124,15 +125,17 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
             batch_size: int | None = None, data: Any = None, *, L: Any = None, mu: Any = None,
             x_star: Any = None, f_star: Any = None, beta: Any = None, gamma: Any = None,
             armijo: Any = ARMIJO, schedule: str = "constant", replace: bool = False,
-            quantity: str | None = None) -> Prediction:
+            quantity: str | None = None, client: Any = None) -> Prediction:
     """The worst-case convergence bound of ``calcopt.gd`` / ``calcopt.sgd`` with these
     settings (the same defaults as the runs, so ``predict(g, x0=x0)`` describes
     ``gd(g, x0)``).  ``L``, ``mu`` come from ``calcopt.conditioning`` (exact, or certified over
     ``box``; for data, the data-mean Hessian of a quadratic) unless given; ``x*``, ``f*`` from
     ``calcopt.argmin`` (numerically for data) unless given.  ``quantity`` picks the bound
-    among those that apply (default: the one the theory states for the step).
+    among those that apply (default: the one the theory states for the step).  Dask
+    ``data``: every pass over it is distributed (``client``: a ``dask.distributed.Client``).
     """
     runs.choice(method, "method", ("gd", "sgd"))
+    data = runs.dask_ready(g, data, client)
     if quantity is not None:
         runs.choice(quantity, "quantity", QUANTITIES)
     runs.require_scalar(g, "predict")
@@ -331,20 +334,19 @@ def _nesterov(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantit
 
 def _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, L, mu, mn, R, f0,
                  consts, assumptions):
-    from .stochastic import batch_size_of, data_matrix, schedule_of
-    from .variance import predicted_variance, sample_gradients
+    from .stochastic import batch_size_of, data_columns, schedule_of
+    from .variance import gradient_variance, predicted_variance
     name = "sgd"
     if batch_size is None:
         raise OptionError("predict(method='sgd') needs batch_size=")
-    D = data_matrix(g, data)
-    N = D.shape[1]
+    cols = data_columns(g, data)
+    N = cols.N if isinstance(cols, numeric.DaskData) else len(cols[0])
     B = batch_size_of(batch_size, N)
     if not (mu is not None and mu > 0):
         return _fail(name, f"the SGD bounds (Bottou, Curtis & Nocedal 2018, Thms 4.6, 4.7) need "
                      f"strong convexity (mu > 0); mu = {mu}", assumptions, consts)
     kind, params, name = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
-    per = sample_gradients(g, D, mn.x)
-    sigma2 = float(((per - per.mean(axis=0)) ** 2).sum(axis=1).mean())
+    sigma2, _ = gradient_variance(g, data, mn.x)
     M = float(predicted_variance(sigma2, B, N, replace))
     consts.update(sigma2=sigma2, M=M, batch_size=B, N=N)
     assumptions += [

@@ -72,9 +72,25 @@ def _means(outs) -> list[float]:
     return [float(o.mean()) if type(o) is np.ndarray else float(o) for o in outs]
 
 
+def dask_ready(g, data: Any, client: Any = None, persist: bool = True) -> Any:
+    """``data`` unchanged unless it is dask data: then validated once, computed by ``client``
+    (default: dask's current client or the local scheduler) and, with ``persist``, held in
+    cluster memory when it fits there (:meth:`calcopt.daskdata.DaskData.persisted`)."""
+    if g.params and numeric.daskdata.is_dask(data) or isinstance(data, numeric.DaskData):
+        out = numeric.as_data(data, g.params).using(client)
+        return out.persisted() if persist else out
+    if client is not None:
+        raise OptionError("client= computes on dask data; this data is in memory (pass a dask "
+                          "collection, e.g. from calcopt.load_data or dask.array.from_array)")
+    return data
+
+
 def oracles(g, data: Any) -> tuple[Oracle, Callable[[list], float]]:
-    """``(value_and_gradient, value)`` oracles; with data, means over all samples."""
+    """``(value_and_gradient, value)`` oracles; with data, means over all samples (dask data:
+    one distributed pass per call, chunk by chunk)."""
     cols = numeric.as_data(data, g.params)
+    if isinstance(cols, numeric.DaskData):
+        return _dask_oracles(g, cols)
     vg = g.vjp_graph().function("math" if cols is None else "numpy")
     fv = g.function("math" if cols is None else "numpy")
     if cols is None:
@@ -102,6 +118,18 @@ def oracles(g, data: Any) -> tuple[Oracle, Callable[[list], float]]:
             v = fv(x, cols)
         return float(v.mean()) if type(v) is np.ndarray else float(v)
     return fg_data, f_data
+
+
+def _dask_oracles(g, cols) -> tuple[Oracle, Callable[[list], float]]:
+    vg, fv, n = g.vjp_graph().function("numpy"), g.function("numpy"), len(g.wrt)
+
+    def fg(x):  # value and gradient: one dask graph, one pass over the data
+        out = cols.program_mean(vg, np.asarray([x], dtype=float), 1 + n)[0]
+        return float(out[0]), out[1:].tolist()
+
+    def f(x):
+        return float(cols.program_mean(fv, np.asarray([x], dtype=float), 1)[0, 0])
+    return fg, f
 
 
 def progress_bar(enabled: bool, total: int, desc: str):

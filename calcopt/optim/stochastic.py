@@ -26,6 +26,7 @@ import numpy as np
 from .. import numeric
 from ..errors import DataError, OptionError
 from . import runs
+from .chunked import chunk_batches, chunk_batches_per_epoch
 from .constants import curvature
 from .results import Run
 
@@ -58,6 +59,21 @@ def data_columns(g, data: Any) -> tuple[np.ndarray, ...]:
 def data_matrix(g, data: Any) -> np.ndarray:
     """The data as a ``(p, N)`` float array (rows in ``g.params`` order), validated once."""
     return np.stack(data_columns(g, data))
+
+
+def memory_batches(arrays: tuple, N: int, B: int, replace: bool, rng):
+    """The mini-batches of in-memory data, endlessly: with replacement ``B`` independent draws
+    each; without, a fresh permutation per epoch cut into ``N // B`` batches (views)."""
+    per_epoch = N // B
+    while True:
+        if replace:
+            idx = rng.integers(0, N, B)
+            yield tuple(a[idx] for a in arrays)
+            continue
+        perm = rng.permutation(N)
+        shuffled = tuple(a[perm] for a in arrays)
+        for j in range(per_epoch):
+            yield tuple(a[j * B:(j + 1) * B] for a in shuffled)
 
 
 def batch_size_of(batch_size: Any, N: int) -> int:
@@ -105,7 +121,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
         schedule: str = "constant", iters: int | None = None, epochs: int | None = None,
         seed: Any = None, replace: bool = False, record_every: int | None = None,
         progress: bool = False, *, beta: Any = None, gamma: Any = None, L: Any = None,
-        mu: Any = None) -> Run:
+        mu: Any = None, client: Any = None) -> Run:
     """Mini-batch SGD on the mean of ``g`` over ``data`` (``{param: N samples}`` or an
     ``(N, p)`` array) from ``x0``.
 
@@ -118,14 +134,20 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     ``N // batch_size`` (default 10 epochs).  Reproducible for a given ``seed``.
     ``record_every`` (default: once per epoch; 0: never) sets where the full objective is
     evaluated.  Stops at a non-finite gradient (``diverged``) or Ctrl-C (``"interrupted"``).
+    Dask ``data``: mini-batches are drawn inside one chunk at a time, chunks in a fresh random
+    order per epoch (:func:`calcopt.optim.chunked.chunk_batches`, docs/scaling.md); the
+    recorded full objective is a distributed pass; ``client``: a ``dask.distributed.Client``.
     """
     t_start = perf_counter()
     runs.require_scalar(g, "sgd")
+    given = data
+    data = runs.dask_ready(g, data, client)
     cols = data_columns(g, data)
-    N = len(cols[0])
+    chunked = isinstance(cols, numeric.DaskData)
+    N = cols.N if chunked else len(cols[0])
     x = np.array(runs.start_point(g, x0))
     B = batch_size_of(batch_size, N)
-    per_epoch = N // B
+    per_epoch = chunk_batches_per_epoch(cols, B) if chunked else N // B
     if iters is not None and epochs is not None:
         raise OptionError("give iters= or epochs=, not both")
     iters = runs.count(iters, "iters") if iters is not None else \
@@ -133,19 +155,27 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     record_every = per_epoch if record_every is None else runs.count(record_every, "record_every")
     kind, params, method = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
     method += f", batch {B} of N = {N} " + ("with" if replace else "without") + " replacement"
+    if chunked:
+        method += f" inside shuffled chunks ({len(cols.chunk_sizes())} chunks)"
     # the sample-mean code (calcopt.numeric.sample_means): one call per mini-batch
     grad_prog = numeric.sample_means(g, "gradient")
     grad = grad_prog.function
-    shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
-    arrays = grad_prog.prepare(cols, shared)
     full_prog = numeric.sample_means(g, "value_and_gradient")
-    full_arrays = full_prog.prepare(cols, shared)
     rng = np.random.default_rng(seed)
+    if chunked:
+        batches = chunk_batches(cols, grad_prog.layout, B, replace, rng)
+        full = lambda xk: cols.sample_mean(full_prog, xk)  # noqa: E731 (distributed pass)
+    else:
+        shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
+        arrays = grad_prog.prepare(cols, shared)
+        full_arrays = full_prog.prepare(cols, shared)
+        batches = memory_batches(arrays, N, B, replace, rng)
+        full = lambda xk: full_prog(xk, full_arrays)  # noqa: E731
 
     xs, fs, gns, rec = [], [], [], []
 
     def record(k: int, xk: np.ndarray) -> bool:
-        out = full_prog(xk, full_arrays)
+        out = full(xk)
         gn = float(np.sqrt(out[1:] @ out[1:]))
         if not (math.isfinite(out[0]) and math.isfinite(gn)):
             return False
@@ -156,6 +186,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
         return True
 
     if record_every and not record(0, x):
+        batches.close()
         raise OptionError(f"the objective is not finite at x0 = {x.tolist()}")
     def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
         return np.full(k, params) if kind == "constant" else \
@@ -163,19 +194,11 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
 
     constant = params if kind == "constant" else None
     bar = runs.progress_bar(progress, iters, method)
-    why, k, shuffled = "iterations", 0, arrays
+    why, k = "iterations", 0
     try:
         with np.errstate(all="ignore"):
             while k < iters:
-                if replace:
-                    idx = rng.integers(0, N, B)
-                    batch = tuple(a[idx] for a in arrays)
-                else:
-                    j = k % per_epoch
-                    if j == 0:  # a fresh permutation per epoch; its batches are views
-                        perm = rng.permutation(N)
-                        shuffled = tuple(a[perm] for a in arrays)
-                    batch = tuple(a[j * B:(j + 1) * B] for a in shuffled)
+                batch = next(batches)
                 gk = grad(x, batch)
                 alpha = constant if constant is not None else params[0] / (params[1] + k + 1)
                 new = x - alpha * gk
@@ -192,6 +215,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     except KeyboardInterrupt:
         why = "interrupted"
     finally:
+        batches.close()
         if bar is not None:
             bar.close()
     if record_every and (not rec or rec[-1] != k) and why != "nonfinite" and not record(k, x):
@@ -206,7 +230,8 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
               "nonfinite": f"diverged: a non-finite gradient or iterate at step {k + 1}; x is "
                            f"the last finite iterate recorded (step {k_last})"}[why]
     info = {"kind": "sgd", "schedule": kind, "step": params, "batch_size": B, "replace": replace,
-            "seed": seed, "N": N, "x0": x0, "data": data}
+            "seed": seed, "N": N, "x0": x0, "data": given,
+            "sampling": "chunks" if chunked else "memory"}
     n = len(g.wrt)
     return Run(x=np.asarray(x, dtype=float), xs=np.array(xs, dtype=float).reshape(len(xs), n),
                f=np.array(fs), grad_norm=np.array(gns), steps=steps_until(k),

@@ -25,7 +25,9 @@ import numpy as np
 
 from ..errors import OptionError
 from . import runs
-from .stochastic import batch_mean, batch_size_of, data_matrix, gradient_code
+from ..daskdata import DaskData
+from .chunked import batch_deviations, draw_indices, gradient_spread
+from .stochastic import batch_mean, batch_size_of, data_columns, gradient_code
 from ..htmlrepr import html_repr
 
 
@@ -79,35 +81,43 @@ class MinibatchVariance:
 
 
 def minibatch_variance(g, data: Any, x: Any, batch_sizes: Sequence[int], samples: int = 1000,
-                       seed: Any = None, replace: bool = False) -> MinibatchVariance:
+                       seed: Any = None, replace: bool = False,
+                       client: Any = None) -> MinibatchVariance:
     """Measured variance of the mini-batch gradient of ``g`` at ``x`` for each batch size,
-    against sigma^2 / B; and the time per sample of one vectorised mini-batch gradient."""
+    against sigma^2 / B; and the time per sample of one vectorised mini-batch gradient.
+    Dask ``data``: sigma^2 and the full gradient are distributed passes; the mini-batches are
+    drawn as ``sgd`` draws them there (inside one chunk, :mod:`calcopt.optim.chunked`), so
+    ``ratio`` far from 1 shows chunks that differ systematically."""
     runs.require_scalar(g, "minibatch_variance")
-    D = data_matrix(g, data)
-    N = D.shape[1]
+    data = runs.dask_ready(g, data, client)
+    cols = data_columns(g, data)
+    chunked = isinstance(cols, DaskData)
+    N = cols.N if chunked else len(cols[0])
     x = np.array(runs.start_point(g, x))
     sizes = [batch_size_of(b, N) for b in np.atleast_1d(np.asarray(batch_sizes, dtype=object))]
     if not sizes:
         raise OptionError("batch_sizes is empty; give one or more batch sizes")
     samples = runs.count(samples, "samples", 2)
     rng = np.random.default_rng(seed)
-    per = sample_gradients(g, D, x)
-    full = per.mean(axis=0)
-    sigma2 = float(((per - full) ** 2).sum(axis=1).mean())
+    if chunked:
+        full, sigma2 = gradient_spread(g, cols, x)
+        devs, batches = batch_deviations(g, cols, x, full, sizes, samples, rng, replace)
+    else:
+        D = np.stack(cols)
+        per = sample_gradients(g, D, x)
+        full = per.mean(axis=0)
+        sigma2 = float(((per - full) ** 2).sum(axis=1).mean())
+        devs, batches = [], []
+        for B in sizes:
+            idx = draw_indices(rng, N, B, samples, replace)
+            # the batch means of the per-sample gradients are the mini-batch gradients
+            devs.append(((per[idx].mean(axis=1) - full) ** 2).sum(axis=1))
+            batches.append(tuple(D[:, idx[0]]))
     grad = gradient_code(g)
     measured, se, secs = [], [], []
-    for B in sizes:
-        if replace:
-            idx = rng.integers(0, N, (samples, B))
-        elif samples * N <= 4_000_000:
-            idx = np.argsort(rng.random((samples, N)), axis=1)[:, :B]
-        else:
-            idx = np.array([rng.choice(N, B, replace=False) for _ in range(samples)])
-        # the batch means of the per-sample gradients are the mini-batch gradients
-        dev = ((per[idx].mean(axis=1) - full) ** 2).sum(axis=1)
+    for B, dev, batch in zip(sizes, devs, batches):
         measured.append(dev.mean())
         se.append(dev.std(ddof=1) / np.sqrt(samples) / max(dev.mean(), 1e-300))
-        batch = tuple(D[:, idx[0]])
         with np.errstate(all="ignore"):
             secs.append(_best_time(lambda: batch_mean(grad(x, batch))) / B)
     Bs = np.array(sizes)
@@ -117,6 +127,16 @@ def minibatch_variance(g, data: Any, x: Any, batch_sizes: Sequence[int], samples
         ratio = measured / pred
     return MinibatchVariance(Bs, measured, pred, ratio, np.array(se), np.array(secs), sigma2, N,
                              replace, samples)
+
+
+def gradient_variance(g, data: Any, x: Any) -> tuple[float, int]:
+    """``(sigma^2, N)``: the population variance of the per-sample gradients at ``x`` (summed
+    over coordinates); dask data in two distributed passes."""
+    cols = data_columns(g, data)
+    if isinstance(cols, DaskData):
+        return gradient_spread(g, cols, np.asarray(x, dtype=float))[1], cols.N
+    per = sample_gradients(g, np.stack(cols), x)
+    return float(((per - per.mean(axis=0)) ** 2).sum(axis=1).mean()), per.shape[0]
 
 
 def _best_time(fn, repeats: int = 5) -> float:

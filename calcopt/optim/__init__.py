@@ -9,9 +9,10 @@ analysis layer (``calcopt.conditioning``, ``calcopt.argmin``) for the constants 
 from .checks import RateCheck, check
 from .descent import gd
 from .rates import Prediction, predict
+from .worstcase import WorstCase
 from .results import Run
 from .stochastic import sgd
 from .variance import MinibatchVariance, minibatch_variance
 
-__all__ = ["MinibatchVariance", "Prediction", "RateCheck", "Run", "check", "gd",
+__all__ = ["MinibatchVariance", "Prediction", "RateCheck", "Run", "WorstCase", "check", "gd",
            "minibatch_variance", "predict", "sgd"]

@@ -30,6 +30,7 @@ from ..errors import OptionError
 from . import runs
 from .constants import curvature, is_quadratic, minimiser
 from .descent import ARMIJO, resolve
+from .worstcase import WorstCase, iteration_counts, worst_case
 from ..htmlrepr import html_repr
 
 QUANTITIES = ("distance", "distance_squared", "f_gap")
@@ -60,7 +61,8 @@ class Prediction:
     """A worst-case bound for a run; see the module docstring.  ``constants`` holds what the
     bound uses (``L``, ``mu``, ``kappa``, ``step``, ``R``, ``f0_gap``, ...); ``classical`` a
     looser textbook bound shown beside a tight one; ``floor`` the SGD noise floor; ``order``
-    the exponent of a sublinear bound (``-1`` for 1/k)."""
+    the exponent of a sublinear bound (``-1`` for 1/k); ``worst_case`` PEPit's numerical worst
+    case at a few k (``predict(..., tight=True)``, :class:`calcopt.optim.worstcase.WorstCase`)."""
 
     method: str
     quantity: str | None
@@ -76,6 +78,7 @@ class Prediction:
     x_star: np.ndarray | None = None
     f_star: float | None = None
     classical: "Prediction | None" = None
+    worst_case: "WorstCase | None" = None
     _bound: Callable | None = field(default=None, repr=False)
 
     _repr_html_ = html_repr  # notebook display: a table of the fields
@@ -108,6 +111,9 @@ class Prediction:
         lines.append(f"    source: {self.source}")
         if self.classical is not None:
             lines.append(f" classical: rate {self.classical.rate:.10g} ({self.classical.source})")
+        if self.worst_case is not None:
+            lines += ["     PEPit: " + line.strip() for line in
+                      repr(self.worst_case).splitlines()[1:]]
         return "\n".join(lines)
 
 
@@ -125,7 +131,8 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
             batch_size: int | None = None, data: Any = None, *, L: Any = None, mu: Any = None,
             x_star: Any = None, f_star: Any = None, beta: Any = None, gamma: Any = None,
             armijo: Any = ARMIJO, schedule: str = "constant", replace: bool = False,
-            quantity: str | None = None, client: Any = None) -> Prediction:
+            quantity: str | None = None, client: Any = None, tight: bool = False,
+            tight_iters: Any = 10) -> Prediction:
     """The worst-case convergence bound of ``calcopt.gd`` / ``calcopt.sgd`` with these
     settings (the same defaults as the runs, so ``predict(g, x0=x0)`` describes
     ``gd(g, x0)``).  ``L``, ``mu`` come from ``calcopt.conditioning`` (exact, or certified over
@@ -133,8 +140,18 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     ``calcopt.argmin`` (numerically for data) unless given.  ``quantity`` picks the bound
     among those that apply (default: the one the theory states for the step).  Dask
     ``data``: every pass over it is distributed (``client``: a ``dask.distributed.Client``).
+    ``tight=True`` (the ``calcopt[pepit]`` extra) also asks PEPit for the worst case of the
+    method over the function class after each k in ``tight_iters`` (``worst_case``; see
+    :mod:`calcopt.optim.worstcase`): GD with fixed steps, exact line search and momentum.
     """
     runs.choice(method, "method", ("gd", "sgd"))
+    if not isinstance(tight, (bool, np.bool_)):
+        raise OptionError(f"tight must be True or False; got {tight!r}")
+    if tight:
+        iteration_counts(tight_iters)
+    if tight and method == "sgd":
+        raise OptionError("tight=True is for gradient descent (PEPit models no mini-batch SGD "
+                          "here); predict(method='sgd') without tight=True")
     data = runs.dask_ready(g, data, client)
     if quantity is not None:
         runs.choice(quantity, "quantity", QUANTITIES)
@@ -173,8 +190,11 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     consts.update(step=scheme.step, beta=scheme.beta)
     name = scheme.method
     args = (name, scheme, Lf, muf, strongly, R, f0, consts, assumptions, quantity, mn, g)
-    return {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
-            "fista": _fista, "nesterov": _nesterov}[scheme.kind](*args)
+    p = {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
+         "fista": _fista, "nesterov": _nesterov}[scheme.kind](*args)
+    if tight and p.applies:
+        p.worst_case = worst_case(p, scheme.kind, scheme.step, scheme.beta, tight_iters)
+    return p
 
 
 def _num(v) -> float | None:
@@ -299,9 +319,10 @@ def _heavy_ball(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quant
     assumptions.append("f quadratic with Hessian eigenvalues in [mu, L]; optimal parameters; "
                        "x_{-1} = x0. The rate rho is the spectral radius of the iteration "
                        "matrix; it is not normal, so ||x_k - x*|| <= (1 + (1 + rho) k) rho^k R "
-                       "with a prefactor growing linearly in k")
+                       "with a prefactor growing linearly in k, attained along the eigenvector "
+                       "of L (a double root -rho there)")
     bound = None if R is None else (lambda k: (1 + (1 + rho) * k) * rho ** k * R)
-    return _make(name, "distance", rho, False, assumptions, POLYAK64, bound, consts, mn)
+    return _make(name, "distance", rho, True, assumptions, POLYAK64, bound, consts, mn)
 
 
 def _fista(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):

@@ -110,9 +110,9 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
         beta = 2 / muf if beta is None else beta
         gamma = max(beta * float(curv.L) - 1, 0.0) if gamma is None else gamma
     beta = runs.positive(beta, "beta")
-    gamma = float(gamma)
-    if not (math.isfinite(gamma) and gamma >= 0):
-        raise OptionError(f"gamma must be a finite number >= 0; got {gamma!r}")
+    gamma_given, gamma = gamma, runs.as_real(gamma)
+    if gamma is None or not (math.isfinite(gamma) and gamma >= 0):
+        raise OptionError(f"gamma must be a finite number >= 0; got {gamma_given!r}")
     return "inverse", (beta, gamma), (f"sgd, steps beta/(gamma + k) with beta {beta:.6g}, "
                                       f"gamma {gamma:.6g}")
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import numeric
-from ..errors import DataError, OptionError
+from ..errors import DataError, OptionError, PointError
 from . import runs
 from .chunked import chunk_batches, chunk_batches_per_epoch
 from .constants import curvature
@@ -187,7 +187,11 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
 
     if record_every and not record(0, x):
         batches.close()
-        raise OptionError(f"the objective is not finite at x0 = {x.tolist()}")
+        # the data are finite (numeric.as_data checks): x0 is outside the objective's domain
+        raise PointError(f"the objective or its gradient (the mean over the N = {N} samples) "
+                         f"is not finite at x0 = {x.tolist()}: x0 is outside the domain of the "
+                         "terms of some samples (e.g. the log of a negative number) or they "
+                         "overflow there; the data are finite")
     def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
         return np.full(k, params) if kind == "constant" else \
             params[0] / (params[1] + np.arange(1, k + 1))

@@ -152,6 +152,16 @@ def test_bad_input(kw, error, words):
         calcopt.sgd(g, **args)
 
 
+def test_nan_objective_at_x0_with_finite_data_says_what_it_is():
+    # regression: this was an OptionError, as if an option were wrong; the data are finite
+    g = calcopt.compile(sp.log(w * a) ** 2, wrt=[w], params=[a])
+    with pytest.raises(PointError, match=r"not finite at x0 = \[1.0\]: x0 is outside the "
+                                         r"domain .* the data are finite"):
+        calcopt.sgd(g, {a: [1.0, -2.0, 3.0]}, [1.0], batch_size=1, step=0.1)
+    with pytest.raises(DataError, match=r"data\[a\] has a non-finite value nan at sample 1"):
+        calcopt.sgd(g, {a: [1.0, np.nan, 3.0]}, [1.0], batch_size=1, step=0.1)
+
+
 def test_no_data_no_sgd():
     with pytest.raises(DataError, match="params"):
         calcopt.sgd(calcopt.compile(w**2), {}, [1.0], step=0.1)

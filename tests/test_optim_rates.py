@@ -217,6 +217,24 @@ def test_bound_is_vectorised_and_needs_x0():
     assert "quantity: distance_squared" in text and "source:" in text
 
 
+@pytest.mark.parametrize("k", [-1, -0.5, np.nan, np.inf, "a", "1", True, None, 1j,
+                               [1, -1], np.array([0.0, np.nan]), [[1, "a"]]])
+def test_bound_refuses_k_that_is_not_an_iteration_count(k):
+    # regression: -1 and nan gave numbers, 'a' a raw ValueError from numpy
+    pred = calcopt.predict(QUAD, step=0.05, x0=V_MIN + V_MAX)
+    with pytest.raises(OptionError, match="k must be a finite number >= 0"):
+        pred.bound(k)
+
+
+def test_bound_takes_integers_and_floats():
+    pred = calcopt.predict(QUAD, step=0.05, x0=V_MIN + V_MAX)
+    q2 = pred.rate                                          # distance_squared: q^2 per step
+    assert pred.bound(np.int64(3)) == pytest.approx(2.0 * q2 ** 3)
+    assert pred.bound(2.5) == pytest.approx(2.0 * q2 ** 2.5)
+    np.testing.assert_allclose(pred.bound([0, 1]), [2.0, 2.0 * q2])
+    assert pred.bound(np.array([], dtype=int)).shape == (0,)
+
+
 def test_sgd_predictions_and_checks():
     a, b, c, w, v = sp.symbols("a b c w v")
     g = calcopt.compile((a*w + b*v - c)**2 / 2, wrt=[w, v], params=[a, b, c])

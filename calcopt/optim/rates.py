@@ -81,14 +81,22 @@ class Prediction:
     _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def bound(self, k) -> np.ndarray | float:
-        """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``)."""
+        """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``; every
+        ``k`` a finite number >= 0, integer or float)."""
         if not self.applies:
             raise OptionError(f"this prediction does not apply: {self.failed}")
         if self._bound is None:
             raise OptionError("bound(k) needs x0 (for R = ||x0 - x*|| and f(x0) - f*); pass "
                               "x0= to predict")
-        kk = np.asarray(k, dtype=float)
-        out = self._bound(kk)
+        try:  # bools, strings ('1' would be read as 1.0), None and objects are not counts
+            kk = np.asarray(k)
+            ok = kk.dtype.kind in "iuf" and bool(np.all(np.isfinite(kk)) and np.all(kk >= 0))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise OptionError(f"k must be a finite number >= 0 (an iteration count) or an array "
+                              f"of them; got {k!r}")
+        out = self._bound(kk.astype(float))
         return float(out) if np.ndim(out) == 0 else out
 
     def __repr__(self) -> str:

@@ -150,7 +150,8 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     curv = curvature(g, data, box, L, mu)
     Lf = _num(curv.L)
     muf = _num(curv.mu)
-    consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope}
+    consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope,
+                    "box": box}
     assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.how})"]
     if box is not None:
         assumptions.append("every iterate stays in the box (L and mu hold there only)")
@@ -170,7 +171,7 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
         R = float(np.linalg.norm(x0v - mn.x))
         fx0 = float(g.value(x0v, data=data) if g.params else g.value(x0v))
         f0 = fx0 - mn.f
-        consts.update(R=R, f0_gap=f0)
+        consts.update(R=R, f0_gap=f0, x0=x0v)
     strongly = muf is not None and muf > 0
     if strongly:
         consts["kappa"] = Lf / muf

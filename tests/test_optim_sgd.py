@@ -126,6 +126,24 @@ def test_minibatch_variance_matches_sigma2_over_b(replace):
     assert mv.sigma2 == pytest.approx(((per - per.mean(0))**2).sum(1).mean(), rel=1e-12)
 
 
+def test_minibatch_variance_at_b_equal_n_is_exact_not_inf():
+    # regression: without replacement a batch of all N samples has variance 0, predicted 0,
+    # and the ratio was printed as inf (rounding / 0)
+    g, D = lstsq(N=40)
+    mv = calcopt.minibatch_variance(g, D, [1.0, 0.5], [5, 40], samples=200, seed=0)
+    assert mv.predicted[1] == 0 and 0 <= mv.measured[1] < 1e-20 * mv.sigma2
+    assert np.isnan(mv.ratio[1]) and np.isnan(mv.rel_se[1]) and np.isfinite(mv.ratio[0])
+    last = mv.table().splitlines()[-1]
+    assert last.split()[0] == "40" and "exact (B = N)" in last and "inf" not in repr(mv)
+    with_replacement = calcopt.minibatch_variance(g, D, [1.0, 0.5], [40], samples=2000, seed=0,
+                                                  replace=True)
+    assert abs(with_replacement.ratio[0] - 1) < 0.15 and "exact" not in with_replacement.table()
+    constant = calcopt.compile(w**2 / 2 + 0 * a, wrt=[w], params=[a])   # sigma^2 = 0
+    flat = calcopt.minibatch_variance(constant, {a: DATA}, [1.0], [1, 50], samples=10, seed=0)
+    assert flat.sigma2 == 0 and np.isnan(flat.ratio).all()
+    assert "exact (sigma^2 = 0)" in flat.table() and "exact (B = N)" in flat.table()
+
+
 @pytest.mark.parametrize("kw, error, words", [
     ({"batch_size": 0}, OptionError, "batch_size"),
     ({"batch_size": 301}, OptionError, "larger than"),

@@ -296,7 +296,8 @@ GD = calcopt.compile((x - a)**2 + b, params=[a, b])
     # regression: non-finite samples made the mean nan without a word
     ({a: [0.0, 1.0, 2.0, np.nan], b: [1.0] * 4},
      r"^data\[a\] has a non-finite value nan at sample 3; every sample must be a finite number$"),
-    ({a: [1.0, 2.0], b: np.array([1.0, -np.inf])}, r"data\[b\] has a non-finite value -inf at sample 1"),
+    ({a: [1.0, 2.0], b: np.array([1.0, -np.inf])},
+     r"data\[b\] has a non-finite value -inf at sample 1"),
     (np.array([[1.0, 1.0], [np.inf, np.nan]]), r"data\[a\] has a non-finite value inf at sample 1"),
     ({a: [sp.Integer(1), sp.Float(2)], b: [1.0, float("nan")]}, r"data\[b\].*nan at sample 1"),
 ])

@@ -52,12 +52,27 @@ def require_dask():
     return da
 
 
-# --- kernels: run on one chunk, return (1, width) sums + the row count ---------------------
+# --- kernels: run on one chunk, return (1, width) sums, the row count, _nonfinite ----------
 
 
-def _program_kernel(block, f, x, k):
+def _nonfinite(block, sums, block_id):
+    """Per column of the chunk: ``chunk * 2**32 + row`` of its first non-finite sample, or
+    inf.  Only tested when the sums are not finite, so clean data costs nothing and no second
+    pass tells bad data from a domain error (``log`` of a negative sample: an IEEE nan); a
+    non-finite sample whose terms are finite (``exp(-inf)``) is not seen, unlike in memory."""
+    out = np.full(block.shape[1], np.inf)
+    if np.isfinite(sums).all():
+        return out
+    ok = np.isfinite(block)
+    for j in range(block.shape[1]):
+        if not ok[:, j].all():
+            out[j] = block_id[0] * 4294967296.0 + float(np.argmin(ok[:, j]))
+    return out
+
+
+def _program_kernel(block, f, x, k, block_id=None):
     """Sums over the chunk's rows of the ``k`` outputs of ``f(cols, params)`` (the Program
-    code) at the points ``x`` (``(m, n)``), flattened, then the row count."""
+    code) at the points ``x`` (``(m, n)``), flattened."""
     rows = block.shape[0]
     cols = [x[:, j, None] for j in range(x.shape[1])]
     with np.errstate(all="ignore"):
@@ -67,7 +82,8 @@ def _program_kernel(block, f, x, k):
     for q in range(k):
         sums[:, q] = np.broadcast_to(np.asarray(outs[q], dtype=np.float64),
                                      (x.shape[0], rows)).sum(axis=1)
-    return np.concatenate((sums.ravel(), np.asarray([float(rows)])))[None, :]
+    return np.concatenate((sums.ravel(), np.asarray([float(rows)]),
+                           _nonfinite(block, sums, block_id)))[None, :]
 
 
 def _layout_arrays(block, layout):
@@ -85,19 +101,20 @@ def _layout_arrays(block, layout):
     return tuple(out)
 
 
-def _means_block(block, f, layout, x, width):
+def _means_block(block, f, layout, x, width, block_id=None):
     """Sums over the chunk's rows of the MeanProgram code ``f(x, d)`` (its means times the
-    row count), then the row count."""
+    row count)."""
     rows = block.shape[0]
     if rows:
         with np.errstate(all="ignore"):
             sums = np.asarray(f(x, _layout_arrays(block, layout)), dtype=np.float64) * rows
     else:
         sums = np.zeros(width)
-    return np.concatenate((sums, np.asarray([float(rows)])))[None, :]
+    return np.concatenate((sums, np.asarray([float(rows)]),
+                           _nonfinite(block, sums, block_id)))[None, :]
 
 
-def _spread_kernel(block, f, x, center, n):
+def _spread_kernel(block, f, x, center, n, block_id=None):
     """Sum over the rows of ``||gradient_i(x) - center||^2`` (the gradient code ``f``)."""
     rows = block.shape[0]
     with np.errstate(all="ignore"):
@@ -106,7 +123,9 @@ def _spread_kernel(block, f, x, center, n):
     total = np.zeros(rows)
     for q in range(n):
         total += (np.broadcast_to(np.asarray(outs[q], dtype=np.float64), (rows,)) - center[q]) ** 2
-    return np.asarray([[total.sum(), float(rows)]])
+    sums = np.asarray([total.sum()])
+    return np.concatenate((sums, np.asarray([float(rows)]),
+                           _nonfinite(block, sums, block_id)))[None, :]
 
 
 def detached(fn: Callable) -> Callable:
@@ -119,10 +138,11 @@ def detached(fn: Callable) -> Callable:
 
 
 _LAYOUT = detached(_layout_arrays)
+_NONFINITE = detached(_nonfinite)
 _KERNELS = {fn.__name__: detached(fn) for fn in
             (_program_kernel, _means_block, _spread_kernel)}
 for _k in _KERNELS.values():
-    _k.__globals__.update(_KERNELS, _layout_arrays=_LAYOUT)
+    _k.__globals__.update(_KERNELS, _layout_arrays=_LAYOUT, _nonfinite=_NONFINITE)
 
 
 # --- the validated data set -----------------------------------------------------------------
@@ -207,8 +227,22 @@ class DaskData:
                 "scheduler connection end the computation") from exc
 
     def block(self, i: int) -> np.ndarray:
-        """Chunk ``i`` as an in-memory ``(rows, p)`` float array."""
-        return np.asarray(self.compute(self.array.blocks[i]), dtype=np.float64)
+        """Chunk ``i`` as an in-memory ``(rows, p)`` float array; a :class:`DataError` if it
+        holds a non-finite sample (the mini-batches of ``sgd`` come from these chunks, so
+        the data are checked as they are read: no extra pass)."""
+        out = np.asarray(self.compute(self.array.blocks[i]), dtype=np.float64)
+        ok = np.isfinite(out)
+        if not ok.all():
+            j = int(np.argmin(ok.all(axis=0)))
+            self._nonfinite_error(i, int(np.argmin(ok[:, j])), j, out)
+        return out
+
+    def _nonfinite_error(self, chunk: int, row: int, j: int, block: Any = None):
+        """The DataError for sample ``row`` of ``chunk``, param ``j`` (numbered in all data)."""
+        value = (self.compute(self.array.blocks[chunk]) if block is None else block)[row, j]
+        raise DataError(f"data[{self.names[j]}] has a non-finite value {float(value)} at sample "
+                        f"{sum(self.chunk_sizes()[:chunk]) + row}; every sample must be a "
+                        "finite number")
 
     def persisted(self) -> "DaskData":
         """The data held in cluster memory (or, with the local scheduler, this process's)
@@ -234,9 +268,18 @@ class DaskData:
     def _reduce(self, kernel: str, width: int, *args) -> np.ndarray:
         da = require_dask()
         X = self.array
+        p = len(self.names)
         parts = da.map_blocks(_KERNELS[kernel], X, *args, chunks=((1,) * X.numblocks[0],
-                              (width + 1,)), dtype=np.float64, meta=np.empty((0, 0)))
-        total = np.asarray(self.compute(parts.sum(axis=0)), dtype=np.float64)
+                              (width + 1 + p,)), dtype=np.float64, meta=np.empty((0, 0)))
+        # one pass: the sums add up, the first non-finite sample of each column is the minimum
+        both = da.concatenate([parts[:, :width + 1].sum(axis=0),
+                               parts[:, width + 1:].min(axis=0)])
+        total = np.asarray(self.compute(both), dtype=np.float64)
+        bad = np.isfinite(total[width + 1:])
+        if bad.any():  # the first param with a non-finite sample, and its first one
+            j = int(np.argmax(bad))
+            self._nonfinite_error(*divmod(int(total[width + 1 + j]), 1 << 32), j)
+        total = total[:width + 1]
         count = total[-1]
         if self._sizes is not None and count != sum(self._sizes):
             raise ComputeError(f"the dask computation covered {count:.0f} of {self.N} samples; "

@@ -316,4 +316,10 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         raise DataError(f"data arrays have unequal lengths {dict(zip(names, map(len, cols)))}")
     if 0 in lengths:
         raise DataError("data has no samples (N = 0); the mean over samples is undefined")
+    for name, c in zip(names, cols):
+        # one vectorised test per column, no copy: a nan sample would make every mean nan
+        if not np.isfinite(c).all():
+            i = int(np.argmin(np.isfinite(c)))
+            raise DataError(f"data[{name}] has a non-finite value {float(c[i])} at sample "
+                            f"{i}; every sample must be a finite number")
     return tuple(cols)

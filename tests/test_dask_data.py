@@ -86,6 +86,56 @@ def test_nonfinite_samples_give_ieee_values_like_numpy():
     assert np.isnan(g.value([1.0], data={c: C}))
 
 
+@pytest.mark.parametrize("chunks", [1, 3, 4, 10])
+def test_a_nonfinite_sample_is_a_data_error_naming_it(chunks):
+    # regression: a nan sample made the dask mean nan without a word, like numeric.as_data did
+    w, c, e = sp.symbols("w c e")
+    g = calcopt.compile((w * e - c) ** 2, wrt=[w], params=[e, c])
+    C, E = np.arange(10.0), np.ones(10)
+    C[7], E[8] = np.nan, np.inf          # e comes first in params: its sample 8 is named
+    data = {c: da.from_array(C, chunks=chunks), e: da.from_array(E, chunks=chunks)}
+    message = (r"^data\[e\] has a non-finite value inf at sample 8; every sample must be a "
+               r"finite number$")
+    for call in (lambda: g.value([1.0], data=data), lambda: g.grad([1.0], data=data),
+                 lambda: calcopt.gd(g, [0.0], step=0.1, data=data),
+                 lambda: calcopt.sgd(g, data, [0.0], batch_size=1, step=0.1)):
+        with pytest.raises(DataError, match=message):
+            call()
+    with pytest.raises(DataError, match=message):   # the same message as in memory
+        g.value([1.0], data={c: C, e: E})
+    E[8] = 1.0
+    with pytest.raises(DataError, match=r"data\[c\] has a non-finite value nan at sample 7"):
+        g.value([1.0], data={c: da.from_array(C, chunks=chunks), e: E})
+
+
+def test_a_nonfinite_sample_in_a_dataframe_of_unknown_partition_sizes():
+    frame = pd.DataFrame({"a": A, "b": B})
+    frame.loc[905, "b"] = np.nan
+    with pytest.raises(DataError, match=r"data\[b\] has a non-finite value nan at sample 905"):
+        G.value(P, data=dd.from_pandas(frame, npartitions=4))
+
+
+def test_sgd_batches_from_a_chunk_with_a_nonfinite_sample_are_refused():
+    # record_every=0: no full pass ever runs, the chunks are checked as they are loaded
+    w, c = sp.symbols("w c")
+    g = calcopt.compile((w - c) ** 2 / 2, wrt=[w], params=[c])
+    C = np.arange(12.0)
+    C[10] = np.nan
+    with pytest.raises(DataError, match=r"data\[c\] has a non-finite value nan at sample 10"):
+        calcopt.sgd(g, {c: da.from_array(C, chunks=4)}, [0.0], batch_size=2, step=0.1,
+                    record_every=0, seed=0)
+
+
+def test_clean_data_is_still_one_pass_per_mean(monkeypatch):
+    from calcopt import daskdata
+    calls = []
+    real = daskdata.DaskData.compute
+    monkeypatch.setattr(daskdata.DaskData, "compute",
+                        lambda self, obj: calls.append(1) or real(self, obj))
+    close(G.value(P, data=forms()["dict"]), G.value(P, data=X))
+    assert len(calls) == 1
+
+
 def test_compute_error_is_a_calcopt_runtime_error():
     assert issubclass(ComputeError, calcopt.CalcoptError) and issubclass(ComputeError, RuntimeError)
 

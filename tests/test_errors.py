@@ -293,10 +293,35 @@ GD = calcopt.compile((x - a)**2 + b, params=[a, b])
     ({a: [[1.0, 2.0]], b: [[1.0, 2.0]]}, "1-D array of samples"),
     ({a: ["u", "v"], b: [1.0, 2.0]}, "must be real numbers"),
     ({a: [1j, 2.0], b: [1.0, 2.0]}, "must be real numbers"),
+    # regression: non-finite samples made the mean nan without a word
+    ({a: [0.0, 1.0, 2.0, np.nan], b: [1.0] * 4},
+     r"^data\[a\] has a non-finite value nan at sample 3; every sample must be a finite number$"),
+    ({a: [1.0, 2.0], b: np.array([1.0, -np.inf])},
+     r"data\[b\] has a non-finite value -inf at sample 1"),
+    (np.array([[1.0, 1.0], [np.inf, np.nan]]), r"data\[a\] has a non-finite value inf at sample 1"),
+    ({a: [sp.Integer(1), sp.Float(2)], b: [1.0, float("nan")]}, r"data\[b\].*nan at sample 1"),
 ])
 def test_bad_data(data, match):
     with raises(DataError, match):
         GD.value([1.0], data=data)
+
+
+def test_nonfinite_data_is_refused_by_every_consumer():
+    # the runs and analyses reach the data through numeric.as_data: the same DataError
+    bad = {a: [1.0, 2.0, np.nan], b: [0.0, 0.0, 0.0]}
+    for call in (lambda: GD.grad([1.0], data=bad), lambda: GD.hess([1.0], data=bad),
+                 lambda: calcopt.gd(GD, [0.0], step=0.1, data=bad),
+                 lambda: calcopt.sgd(GD, bad, [0.0], batch_size=1, step=0.1),
+                 lambda: calcopt.minibatch_variance(GD, bad, [0.0], [1]),
+                 lambda: calcopt.predict(GD, data=bad, x0=[0.0])):
+        with raises(DataError, r"data\[a\] has a non-finite value nan at sample 2"):
+            call()
+
+
+def test_finite_data_outside_the_domain_is_still_ieee_nan():
+    # not bad data: log of a negative sample is the objective's nan (docs/evaluation.md)
+    g = calcopt.compile(sp.log(a) * x, params=[a])
+    assert np.isnan(g.value([1.0], data={a: [1.0, -1.0]}))
 
 
 def test_bad_data_with_batch_of_points():

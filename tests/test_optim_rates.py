@@ -11,7 +11,7 @@ import sympy as sp
 import calcopt
 from calcopt.errors import OptionError
 
-x, y, z = sp.symbols("x y z")
+x, y, z, a = sp.symbols("x y z a")
 X = sp.Matrix([x, y, z])
 S = sp.Matrix([[0, sp.Rational(1, 2), -1], [-sp.Rational(1, 2), 0, sp.Rational(1, 3)],
                [1, -sp.Rational(1, 3), 0]])
@@ -171,6 +171,96 @@ def test_rosenbrock_with_constants_certified_over_a_box():
     assert calcopt.check(run, pred).holds
 
 
+def test_an_iterate_leaving_the_box_means_the_bound_does_not_apply():
+    # regression: "every iterate stays in the box" was assumed, never checked.
+    # f = x^2/2 + 5 y^2, step 0.19: y_k = 0.5 (-0.9)^k leaves [-0.4, 0.6] at k = 1
+    g = calcopt.compile(x**2 / 2 + 5 * y**2)
+    run = calcopt.gd(g, [1.0, 0.5], step=0.19, iters=50, tol=0)
+    inside = calcopt.check(run, calcopt.predict(g, step=0.19, x0=[1.0, 0.5],
+                                                box={x: (-2, 2), y: (-1, 1)}))
+    assert inside.holds is True and "box" not in inside.verdict
+    pred = calcopt.predict(g, step=0.19, x0=[1.0, 0.5], box={x: (-2, 2), "y": (-0.4, 0.6)})
+    assert pred.constants["box"] == {x: (-2, 2), "y": (-0.4, 0.6)}
+    chk = calcopt.check(run, pred)
+    assert chk.holds is None
+    assert chk.verdict.startswith("the bound does not apply: the iterate at k = 1 leaves the box "
+                                  "(y = -0.45 is outside [-0.4, 0.6])")
+    # an open end excludes the boundary: x0 itself is outside [-0.5, 0.5)
+    half_open = calcopt.predict(g, step=0.19, x0=[1.0, 0.5],
+                                box={y: sp.Interval(-0.5, 0.5, False, True)})
+    assert "k = 0 leaves the box (y = 0.5 is outside [-0.5, 0.5))" in calcopt.check(
+        run, half_open).verdict
+
+
+def test_sgd_runs_leaving_the_box_are_found_in_any_seed():
+    # x_{k+1} = x_k - (x_k - a_i)/2: with seed 1 x first drops below -0.3 at k = 11, with
+    # seed 2 at k = 5; the earliest exit among the runs is named
+    g = calcopt.compile((x - a)**2 / 2 + y**2 / 2, wrt=[x, y], params=[a])
+    data = {a: np.linspace(-1, 1, 20)}
+    pred = calcopt.predict(g, method="sgd", step=0.5, batch_size=1, data=data, x0=[1.0, 0.0],
+                           box={x: (-0.3, 1.5), y: (-1, 1)}, L=1, mu=1)
+    runs = [calcopt.sgd(g, data, [1.0, 0.0], batch_size=1, step=0.5, iters=40, seed=s,
+                        record_every=1) for s in (1, 2)]
+    assert [int(np.argmax(r.xs[:, 0] < -0.3)) for r in runs] == [11, 5]
+    chk = calcopt.check(runs, pred)
+    assert chk.holds is None
+    assert chk.verdict.startswith("the bound does not apply: the iterate at k = 5 leaves the box "
+                                  "(x = "), chk.verdict
+    assert "(in runs[1] of 2 runs)" in chk.verdict
+    assert calcopt.check(runs[:1], pred).verdict.startswith(
+        "the bound does not apply: the iterate at k = 11 leaves")
+
+
+def test_check_names_the_settings_a_run_does_not_share_with_the_prediction():
+    # regression: only the step was compared
+    g = calcopt.compile(x**2 / 2 + 5 * y**2)
+    pred = calcopt.predict(g, step=2 / 11, x0=[1.0, 1.0])
+    same = calcopt.check(calcopt.gd(g, [1.0, 1.0], step=2 / 11, iters=60, tol=0), pred)
+    assert same.mismatch is None and "note" not in same.verdict and same.holds
+    cases = {
+        "the run used step 0.1 but the prediction assumes 0.181818":
+            calcopt.gd(g, [1.0, 1.0], step=0.1, iters=60, tol=0),
+        "the run starts at x0 = [2.0, 1.0] but the prediction is for x0 = [1.0, 1.0]":
+            calcopt.gd(g, [2.0, 1.0], step=2 / 11, iters=60, tol=0),
+        "the run is 'gd, heavy ball momentum (step 0.230886, beta 0.269874)' but the "
+        "prediction is for 'gd, fixed step 0.181818'":
+            calcopt.gd(g, [1.0, 1.0], momentum="heavy_ball", iters=60, tol=0),
+        "at x0 the run's objective is 6.5 but the prediction's is 5.5: a different objective":
+            calcopt.gd(calcopt.compile(x**2 / 2 + 5 * y**2 + 1), [1.0, 1.0], step=2 / 11,
+                       iters=60, tol=0),
+    }
+    for note, run in cases.items():
+        chk = calcopt.check(run, pred)
+        assert note in chk.mismatch, chk.mismatch
+        assert f"(note: {chk.mismatch}; the prediction is for other settings" in chk.verdict
+    with pytest.raises(OptionError, match="the run has 1 variables but the prediction's x\\* "
+                                          "has 2"):
+        calcopt.check(calcopt.gd(calcopt.compile(x**2), [1.0], step=0.1, iters=3), pred)
+
+
+def test_check_names_sgd_settings_that_differ():
+    w, v, a_, b_, c_ = sp.symbols("w v a b c")
+    g = calcopt.compile((a_*w + b_*v - c_)**2 / 2, wrt=[w, v], params=[a_, b_, c_])
+    rng = np.random.default_rng(2)
+    F = rng.normal(size=(200, 2))
+    D = np.column_stack([F, F @ [1.0, 2.0] + 0.3 * rng.normal(size=200)])
+    pred = calcopt.predict(g, method="sgd", step=0.1, batch_size=4, data=D, x0=[0.0, 0.0])
+    same = [calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, step=0.1, iters=200, seed=s,
+                        record_every=25) for s in range(2)]
+    assert calcopt.check(same, pred).mismatch is None        # f(x0): sample-mean code agrees
+    other_b = calcopt.sgd(g, D, [0.0, 0.0], batch_size=8, step=0.1, iters=200, seed=0,
+                          record_every=25)
+    assert "the run used batch size 8 but the prediction assumes 4" in calcopt.check(
+        [same[0], other_b], pred).mismatch
+    inverse = calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, schedule="inverse", beta=3.0,
+                          gamma=40.0, iters=200, seed=0)
+    note = calcopt.check(inverse, pred).mismatch
+    assert note.startswith("the run is 'sgd, steps beta/(gamma + k)") and "'sgd, constant step" \
+        in note
+    gd_run = calcopt.gd(g, [0.0, 0.0], step=0.1, data=D, iters=50, tol=0)
+    assert "the run is 'gd, fixed step 0.1'" in calcopt.check(gd_run, pred).mismatch
+
+
 def test_heavy_ball_and_nesterov_bounds_hold():
     x0 = V_MIN + V_MAX
     hb = calcopt.predict(QUAD, momentum="heavy_ball", x0=x0)
@@ -217,6 +307,24 @@ def test_bound_is_vectorised_and_needs_x0():
         no_x0.bound(1)
     text = repr(pred)
     assert "quantity: distance_squared" in text and "source:" in text
+
+
+@pytest.mark.parametrize("k", [-1, -0.5, np.nan, np.inf, "a", "1", True, None, 1j,
+                               [1, -1], np.array([0.0, np.nan]), [[1, "a"]]])
+def test_bound_refuses_k_that_is_not_an_iteration_count(k):
+    # regression: -1 and nan gave numbers, 'a' a raw ValueError from numpy
+    pred = calcopt.predict(QUAD, step=0.05, x0=V_MIN + V_MAX)
+    with pytest.raises(OptionError, match="k must be a finite number >= 0"):
+        pred.bound(k)
+
+
+def test_bound_takes_integers_and_floats():
+    pred = calcopt.predict(QUAD, step=0.05, x0=V_MIN + V_MAX)
+    q2 = pred.rate                                          # distance_squared: q^2 per step
+    assert pred.bound(np.int64(3)) == pytest.approx(2.0 * q2 ** 3)
+    assert pred.bound(2.5) == pytest.approx(2.0 * q2 ** 2.5)
+    np.testing.assert_allclose(pred.bound([0, 1]), [2.0, 2.0 * q2])
+    assert pred.bound(np.array([], dtype=int)).shape == (0,)
 
 
 def test_sgd_predictions_and_checks():

@@ -191,6 +191,19 @@ def test_ctrl_c_returns_the_partial_run(kw):
     ({"step": math.inf}, OptionError, "positive"),
     ({"step": math.nan}, OptionError, "positive"),
     ({"step": "big"}, OptionError, "positive"),
+    # regression: float() read a numeric string or bytes, so these were silently accepted
+    ({"step": "0.1"}, OptionError, r"step must be a positive finite number; got '0\.1'"),
+    ({"step": b"0.1"}, OptionError, "positive finite number; got b'0.1'"),
+    ({"step": True}, OptionError, "positive"),
+    ({"tol": "1e-3"}, OptionError, "tol must be a number >= 0; got '1e-3'"),
+    ({"tol": "a"}, OptionError, "tol must be a number"),
+    ({"tol": math.nan}, OptionError, "tol must be a number"),
+    ({"iters": "10"}, OptionError, "iters must be an integer"),
+    ({"iters": 10.0}, OptionError, "iters must be an integer"),
+    ({"line_search": np.array(["armijo"])}, OptionError, "line_search must be one of"),
+    ({"armijo": ("0.25", 0.5), "line_search": "armijo"}, OptionError, "pair of numbers"),
+    ({"L": "10"}, OptionError, "L must be a positive finite number"),
+    ({"mu": "1", "momentum": "heavy_ball"}, OptionError, "mu must be a finite number"),
     ({"iters": -1}, OptionError, "iters"),
     ({"tol": -1.0}, OptionError, "tol"),
     ({"line_search": "wolfe"}, OptionError, "line_search"),
@@ -204,6 +217,18 @@ def test_bad_input(kw, error, words):
     args = {"x0": [1.0, 1.0], "step": 0.1} | kw
     with pytest.raises(error, match=words):
         calcopt.gd(QUAD, **args)
+
+
+def test_sympy_and_numpy_numbers_are_accepted_as_options():
+    ref = calcopt.gd(QUAD, [1.0, 1.0], step=0.1, iters=5, tol=0)
+    for step in (sp.Rational(1, 10), sp.Float(0.1), np.float32(0.1), np.array(0.1)):
+        run = calcopt.gd(QUAD, [1.0, 1.0], step=step, iters=5, tol=0)
+        assert run.info["step"] == float(step)
+        assert np.allclose(run.xs, ref.xs, rtol=1e-6)      # float32(0.1) is not 0.1 exactly
+    exact = calcopt.gd(QUAD, [1.0, 1.0], step=sp.Rational(1, 10), iters=5, tol=sp.Integer(0),
+                       line_search="armijo", armijo=(sp.Rational(1, 4), sp.Rational(1, 2)))
+    assert exact.iters == 5 and exact.info["armijo"] == (0.25, 0.5)
+    assert calcopt.gd(QUAD, [1.0, 1.0], iters=np.int64(3), tol=0, step=0.1).iters == 3
 
 
 def test_vector_graph_and_undefined_start():

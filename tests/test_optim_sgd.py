@@ -126,6 +126,24 @@ def test_minibatch_variance_matches_sigma2_over_b(replace):
     assert mv.sigma2 == pytest.approx(((per - per.mean(0))**2).sum(1).mean(), rel=1e-12)
 
 
+def test_minibatch_variance_at_b_equal_n_is_exact_not_inf():
+    # regression: without replacement a batch of all N samples has variance 0, predicted 0,
+    # and the ratio was printed as inf (rounding / 0)
+    g, D = lstsq(N=40)
+    mv = calcopt.minibatch_variance(g, D, [1.0, 0.5], [5, 40], samples=200, seed=0)
+    assert mv.predicted[1] == 0 and 0 <= mv.measured[1] < 1e-20 * mv.sigma2
+    assert np.isnan(mv.ratio[1]) and np.isnan(mv.rel_se[1]) and np.isfinite(mv.ratio[0])
+    last = mv.table().splitlines()[-1]
+    assert last.split()[0] == "40" and "exact (B = N)" in last and "inf" not in repr(mv)
+    with_replacement = calcopt.minibatch_variance(g, D, [1.0, 0.5], [40], samples=2000, seed=0,
+                                                  replace=True)
+    assert abs(with_replacement.ratio[0] - 1) < 0.15 and "exact" not in with_replacement.table()
+    constant = calcopt.compile(w**2 / 2 + 0 * a, wrt=[w], params=[a])   # sigma^2 = 0
+    flat = calcopt.minibatch_variance(constant, {a: DATA}, [1.0], [1, 50], samples=10, seed=0)
+    assert flat.sigma2 == 0 and np.isnan(flat.ratio).all()
+    assert "exact (sigma^2 = 0)" in flat.table() and "exact (B = N)" in flat.table()
+
+
 @pytest.mark.parametrize("kw, error, words", [
     ({"batch_size": 0}, OptionError, "batch_size"),
     ({"batch_size": 301}, OptionError, "larger than"),
@@ -134,6 +152,12 @@ def test_minibatch_variance_matches_sigma2_over_b(replace):
     ({"iters": 5, "epochs": 2}, OptionError, "not both"),
     ({"schedule": "cosine"}, OptionError, "schedule"),
     ({"schedule": "inverse", "step": 0.1}, OptionError, "beta"),
+    ({"step": "0.1"}, OptionError, "step must be a positive finite number; got '0.1'"),
+    ({"schedule": "inverse", "step": None, "beta": 1.0, "gamma": "5"}, OptionError,
+     "gamma must be a finite number >= 0; got '5'"),
+    ({"schedule": "inverse", "step": None, "beta": "1", "gamma": 5.0}, OptionError,
+     "beta must be a positive finite number"),
+    ({"batch_size": "10"}, OptionError, "batch_size must be an integer"),
     ({"x0": [0.0]}, PointError, "entries"),
     ({"data": {"a": [1.0, 2.0], "b": [1.0], "c": [1.0, 2.0]}}, DataError, "unequal"),
     ({"data": {"a": [1.0, 2.0], "b": [1.0, 3.0]}}, DataError, "missing"),
@@ -144,6 +168,16 @@ def test_bad_input(kw, error, words):
     args = {"data": D, "x0": [0.0, 0.0], "batch_size": 10, "step": 0.1} | kw
     with pytest.raises(error, match=words):
         calcopt.sgd(g, **args)
+
+
+def test_nan_objective_at_x0_with_finite_data_says_what_it_is():
+    # regression: this was an OptionError, as if an option were wrong; the data are finite
+    g = calcopt.compile(sp.log(w * a) ** 2, wrt=[w], params=[a])
+    with pytest.raises(PointError, match=r"not finite at x0 = \[1.0\]: x0 is outside the "
+                                         r"domain .* the data are finite"):
+        calcopt.sgd(g, {a: [1.0, -2.0, 3.0]}, [1.0], batch_size=1, step=0.1)
+    with pytest.raises(DataError, match=r"data\[a\] has a non-finite value nan at sample 1"):
+        calcopt.sgd(g, {a: [1.0, np.nan, 3.0]}, [1.0], batch_size=1, step=0.1)
 
 
 def test_no_data_no_sgd():

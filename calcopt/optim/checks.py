@@ -4,7 +4,10 @@ The error is ``prediction.quantity`` measured on the run's recorded iterates (wi
 prediction's ``x*`` and ``f*``).  ``measured_rate`` is the least-squares slope of the log error
 per iteration over a window that stops before the floating-point floor (a linear bound), or
 the exponent p of ``error ~ k^p`` (a sublinear bound, compared with ``prediction.order``).
-``holds``: every recorded error is within the bound, up to a relative tolerance for rounding.
+``holds``: every recorded error is within the bound, up to a relative tolerance for rounding;
+``None`` when the bound does not apply to the run (a prediction over a box that an iterate
+leaves).  Settings of the run that differ from the prediction's (method, step, momentum, x0,
+batch size, the objective's value at x0) are named in ``mismatch`` and in the verdict.
 For SGD pass several runs (different seeds): the errors are averaged over them (the bounds
 are on the expectation), ``holds`` allows three standard errors, and the plateau (the mean
 over the second half of the records) is compared with the predicted noise floor.
@@ -21,6 +24,7 @@ over the second half of the records) is compared with the predicted noise floor.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -39,13 +43,14 @@ RTOL = 1e-9
 class RateCheck:
     """Result of :func:`check`.  ``k`` and ``error``: the recorded iterations and the measured
     quantity (seed-averaged for SGD), ``bound`` the prediction there; ``window`` the iterations
-    the rate was fitted on; for SGD ``plateau``, ``floor`` and ``plateau_ratio``."""
+    the rate was fitted on; for SGD ``plateau``, ``floor`` and ``plateau_ratio``; ``mismatch``
+    the run's settings that differ from the prediction's (``None``: none found)."""
 
     quantity: str
     measured_rate: float | None
     predicted_rate: float | None
     ratio: float | None
-    holds: bool
+    holds: bool | None
     verdict: str
     k: np.ndarray
     error: np.ndarray
@@ -56,6 +61,7 @@ class RateCheck:
     floor: float | None = None
     plateau_ratio: float | None = None
     seeds: int = 1
+    mismatch: str | None = None
 
     _repr_html_ = html_repr  # notebook display: a table of the fields
 
@@ -117,6 +123,10 @@ def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
                           "epochs and record_every for every seed")
     if len(k) == 0:
         raise OptionError("the run recorded no iterates (record_every=0)")
+    n = len(prediction.x_star)
+    if any(r.xs.shape[1] != n for r in many):
+        raise OptionError(f"the run has {many[0].xs.shape[1]} variables but the prediction's "
+                          f"x* has {n}: they are for different objectives")
     errs = np.array([_errors(r, prediction) for r in many])
     err = errs.mean(axis=0)
     se = errs.std(axis=0, ddof=1) / np.sqrt(len(many)) if len(many) > 1 else np.zeros_like(err)
@@ -134,11 +144,19 @@ def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
         plateau, floor = float(half.mean()), prediction.floor
         pr = plateau / floor
     verdict = _verdict(holds, first, measured, predicted, ratio, prediction, pr, len(many))
-    mismatch = _settings_mismatch(many[0], prediction)
+    outside = [(o[0], i, o[1]) for i, r in enumerate(many) if (o := _outside_box(r, prediction))]
+    if outside:  # L and mu are certified on the box only: the bound says nothing here
+        _, i, why = min(outside)
+        holds = None
+        where = f" (in runs[{i}] of {len(many)} runs)" if len(many) > 1 else ""
+        verdict = (f"the bound does not apply: {why}{where}; measured against it anyway: "
+                   f"{verdict}")
+    notes = [_settings_mismatch(r, prediction) for r in many]
+    mismatch = "; ".join(dict.fromkeys(m for m in notes if m)) or None
     if mismatch:
-        verdict += f" (note: {mismatch})"
+        verdict += f" (note: {mismatch}; the prediction is for other settings than the run)"
     return RateCheck(prediction.quantity, measured, predicted, ratio, holds, verdict, k, err,
-                     bound, window, first, plateau, floor, pr, len(many))
+                     bound, window, first, plateau, floor, pr, len(many), mismatch)
 
 
 def _measured_rate(k, err, p: Prediction, atol: float):
@@ -184,9 +202,71 @@ def _verdict(holds, first, measured, predicted, ratio, p, plateau_ratio, seeds) 
     return text + tail
 
 
+def _outside_box(run: Run, p: Prediction) -> tuple[int, str] | None:
+    """The first recorded iterate outside the prediction's box: ``(k, said in words)``."""
+    box = p.constants.get("box")
+    if not box:
+        return None
+    from ..analysis.domain import as_interval
+    names = [s.name for s in run.wrt]
+    out = np.zeros(run.xs.shape, dtype=bool)
+    ivs = {}
+    for key, value in box.items():
+        name = getattr(key, "name", key)
+        if name in names:
+            j = names.index(name)
+            iv = ivs[j] = as_interval(value, name)
+            lo, hi, col = float(iv.inf), float(iv.sup), run.xs[:, j]
+            inside = ((col > lo) if iv.left_open else (col >= lo)) & (
+                (col < hi) if iv.right_open else (col <= hi))
+            out[:, j] = ~inside
+    if not out.any():
+        return None
+    i = int(np.argmax(out.any(axis=1)))
+    j = int(np.argmax(out[i]))
+    iv = ivs[j]
+    where = (f"{'(' if iv.left_open else '['}{float(iv.inf):.10g}, {float(iv.sup):.10g}"
+             f"{')' if iv.right_open else ']'}")
+    k = int(run.recorded[i])
+    return k, (f"the iterate at k = {k} leaves the box ({names[j]} = {run.xs[i, j]:.10g} is "
+               f"outside {where}), and L and mu hold on the box only")
+
+
+# the method families of Run.method / Prediction.method (both from descent.resolve and
+# stochastic.schedule_of), by a phrase of the description; the first that occurs names it
+FAMILIES = ("FISTA", "Nesterov", "heavy ball", "exact line search", "Armijo",
+            "beta/(gamma + k)", "sgd", "fixed step")
+
+
+def _family(method: str) -> str:
+    return next((key for key in FAMILIES if key in method), method)
+
+
+def _differ(a, b) -> bool:
+    return abs(a - b) > 1e-9 * max(abs(a), abs(b))
+
+
 def _settings_mismatch(run: Run, p: Prediction) -> str | None:
-    step = p.constants.get("step")
-    used = run.info.get("step")
-    if isinstance(step, float) and isinstance(used, float) and abs(step - used) > 1e-9 * step:
-        return f"the run used step {used:.6g} but the prediction assumes {step:.6g}"
-    return None
+    """The run's settings that are not the prediction's, said in words (or None)."""
+    c, info, notes = p.constants, run.info, []
+    if _family(run.method) != _family(p.method):
+        notes.append(f"the run is {run.method!r} but the prediction is for {p.method!r}")
+    used = dict(info)
+    if info.get("schedule") == "inverse" and isinstance(info.get("step"), tuple):
+        used.update(beta=info["step"][0], gamma=info["step"][1], step=None)
+    for key, what in (("step", "step"), ("beta", "beta"), ("gamma", "gamma"),
+                      ("batch_size", "batch size"), ("N", "number of samples N")):
+        a, b = used.get(key), c.get(key)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and _differ(a, b):
+            notes.append(f"the run used {what} {a:.6g} but the prediction assumes {b:.6g}")
+    x0 = c.get("x0")
+    if x0 is not None and len(run.recorded) and run.recorded[0] == 0:
+        start = run.xs[0]
+        if not np.allclose(start, x0, rtol=1e-9, atol=1e-12):
+            notes.append(f"the run starts at x0 = {start.tolist()} but the prediction is for "
+                         f"x0 = {np.asarray(x0).tolist()}")
+        elif c.get("f0_gap") is not None and p.f_star is not None and not math.isclose(
+                run.f[0], c["f0_gap"] + p.f_star, rel_tol=1e-8, abs_tol=1e-12):
+            notes.append(f"at x0 the run's objective is {run.f[0]:.10g} but the prediction's "
+                         f"is {c['f0_gap'] + p.f_star:.10g}: a different objective or data")
+    return "; ".join(notes) or None

@@ -9,6 +9,7 @@ eigenvalues of the data-mean Hessian; ``x*`` is then found numerically and label
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ import numpy as np
 import sympy as sp
 
 from .. import numeric
-from ..errors import PointError
+from ..errors import OptionError, PointError
+from . import runs
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ def is_quadratic(g) -> bool:
 
 def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> Curvature:
     """``L`` and ``mu`` of ``g`` (of the mean over ``data`` when ``g`` has params)."""
+    if L is not None:
+        runs.positive(L, "L")
+    if mu is not None:
+        finite(mu, "mu")
     if L is not None and mu is not None:
         return Curvature(L, mu, isinstance(L, sp.Basic) and isinstance(mu, sp.Basic), "given",
                          "L and mu given explicitly")
@@ -77,9 +83,19 @@ def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> C
                      f"the other: {found.how}")
 
 
+def finite(value: Any, what: str) -> float:
+    """A finite real number (``mu``, ``f_star``), else an :class:`OptionError`."""
+    v = runs.as_real(value)
+    if v is None or not math.isfinite(v):
+        raise OptionError(f"{what} must be a finite number; got {value!r}")
+    return v
+
+
 def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
               start: Any = None) -> Minimiser:
     """The minimiser and minimum of ``g`` (explicit values win)."""
+    if f_star is not None:
+        f_star = finite(f_star, "f_star")
     if x_star is not None:
         x = numeric.as_point(x_star, g.wrt, "x_star")
         if x.ndim != 1:

@@ -61,9 +61,11 @@ def _float(v: Any) -> float | None:
 
 def _armijo(armijo: Any) -> tuple[float, float]:
     try:
-        a, b = (float(v) for v in armijo)
+        a, b = (runs.as_real(v) for v in armijo)
     except (TypeError, ValueError):
-        raise OptionError(f"armijo must be a pair (alpha, shrink); got {armijo!r}") from None
+        a = b = None
+    if a is None or b is None or isinstance(armijo, (str, bytes)):
+        raise OptionError(f"armijo must be a pair of numbers (alpha, shrink); got {armijo!r}")
     if not (0 < a < 0.5 and 0 < b < 1):
         raise OptionError(f"armijo=(alpha, shrink) needs 0 < alpha < 1/2 and 0 < shrink < 1; "
                           f"got {armijo!r}")
@@ -167,9 +169,9 @@ def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
     runs.require_scalar(g, "gd")
     x = runs.start_point(g, x0)
     iters = runs.count(iters, "iters")
-    tol = float(tol)
-    if not tol >= 0:
-        raise OptionError(f"tol must be a number >= 0; got {tol!r}")
+    tol_given, tol = tol, runs.as_real(tol)
+    if tol is None or not tol >= 0:
+        raise OptionError(f"tol must be a number >= 0; got {tol_given!r}")
     given = data
     data = runs.dask_ready(g, data, client)
     scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo)

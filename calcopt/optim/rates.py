@@ -84,14 +84,22 @@ class Prediction:
     _repr_html_ = html_repr  # notebook display: a table of the fields
 
     def bound(self, k) -> np.ndarray | float:
-        """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``)."""
+        """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``; every
+        ``k`` a finite number >= 0, integer or float)."""
         if not self.applies:
             raise OptionError(f"this prediction does not apply: {self.failed}")
         if self._bound is None:
             raise OptionError("bound(k) needs x0 (for R = ||x0 - x*|| and f(x0) - f*); pass "
                               "x0= to predict")
-        kk = np.asarray(k, dtype=float)
-        out = self._bound(kk)
+        try:  # bools, strings ('1' would be read as 1.0), None and objects are not counts
+            kk = np.asarray(k)
+            ok = kk.dtype.kind in "iuf" and bool(np.all(np.isfinite(kk)) and np.all(kk >= 0))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise OptionError(f"k must be a finite number >= 0 (an iteration count) or an array "
+                              f"of them; got {k!r}")
+        out = self._bound(kk.astype(float))
         return float(out) if np.ndim(out) == 0 else out
 
     def __repr__(self) -> str:
@@ -159,7 +167,8 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     curv = curvature(g, data, box, L, mu)
     Lf = _num(curv.L)
     muf = _num(curv.mu)
-    consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope}
+    consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope,
+                    "box": box}
     assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.how})"]
     if box is not None:
         assumptions.append("every iterate stays in the box (L and mu hold there only)")
@@ -179,7 +188,7 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
         R = float(np.linalg.norm(x0v - mn.x))
         fx0 = float(g.value(x0v, data=data) if g.params else g.value(x0v))
         f0 = fx0 - mn.f
-        consts.update(R=R, f0_gap=f0)
+        consts.update(R=R, f0_gap=f0, x0=x0v)
     strongly = muf is not None and muf > 0
     if strongly:
         consts["kappa"] = Lf / muf

@@ -9,11 +9,13 @@ averaged over the samples with data.  Domain errors and overflows come back as `
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from typing import Any, Callable
 
 import numpy as np
+import sympy as sp
 
 from .. import numeric
 from ..errors import OptionError, PointError, ShapeError
@@ -39,17 +41,40 @@ def start_point(g, x0: Any) -> list[float]:
     return [float(v) for v in x]
 
 
+def as_real(value: Any) -> float | None:
+    """``float(value)`` for a real number (Python, numpy, ``Decimal``, a real SymPy number, a
+    0-d numpy array of them), else ``None``: never for a str, bytes or bool, which ``float()``
+    would silently read or turn into 0/1."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, sp.Basic):
+        if not (value.is_number and value.is_real):
+            return None
+    elif not isinstance(value, (numbers.Real, decimal.Decimal)):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def positive(value: Any, what: str, allow_none: bool = False) -> float | None:
-    """A positive finite float (``step``, ``L``, ``beta`` ...), else an :class:`OptionError`."""
+    """A positive finite float (``step``, ``L``, ``beta`` ...), else an :class:`OptionError`.
+
+    >>> import sympy as sp
+    >>> positive(sp.Rational(1, 10), "step"), positive(0.5, "step")
+    (0.1, 0.5)
+    >>> positive("0.1", "step")
+    Traceback (most recent call last):
+        ...
+    calcopt.errors.OptionError: step must be a positive finite number; got '0.1'
+    """
     if value is None and allow_none:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating)):
-        try:  # SymPy numbers
-            value = float(value)
-        except (TypeError, ValueError):
-            raise OptionError(f"{what} must be a positive finite number; got {value!r}") from None
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
+    v = as_real(value)
+    if v is None or not (math.isfinite(v) and v > 0):
         raise OptionError(f"{what} must be a positive finite number; got {value!r}")
     return v
 
@@ -63,7 +88,8 @@ def count(value: Any, what: str, minimum: int = 0) -> int:
 
 
 def choice(value: Any, what: str, allowed: tuple) -> Any:
-    if value not in allowed:
+    # by identity or string equality: `in` would compare an array elementwise (and raise)
+    if not any(value is a or isinstance(value, str) and value == a for a in allowed):
         raise OptionError(f"{what} must be one of {allowed}; got {value!r}")
     return value
 

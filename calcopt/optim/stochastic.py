@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import numeric
-from ..errors import DataError, OptionError
+from ..errors import DataError, OptionError, PointError
 from . import runs
 from .chunked import chunk_batches, chunk_batches_per_epoch
 from .constants import curvature
@@ -110,9 +110,9 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
         beta = 2 / muf if beta is None else beta
         gamma = max(beta * float(curv.L) - 1, 0.0) if gamma is None else gamma
     beta = runs.positive(beta, "beta")
-    gamma = float(gamma)
-    if not (math.isfinite(gamma) and gamma >= 0):
-        raise OptionError(f"gamma must be a finite number >= 0; got {gamma!r}")
+    gamma_given, gamma = gamma, runs.as_real(gamma)
+    if gamma is None or not (math.isfinite(gamma) and gamma >= 0):
+        raise OptionError(f"gamma must be a finite number >= 0; got {gamma_given!r}")
     return "inverse", (beta, gamma), (f"sgd, steps beta/(gamma + k) with beta {beta:.6g}, "
                                       f"gamma {gamma:.6g}")
 
@@ -187,7 +187,11 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
 
     if record_every and not record(0, x):
         batches.close()
-        raise OptionError(f"the objective is not finite at x0 = {x.tolist()}")
+        # the data are finite (numeric.as_data checks): x0 is outside the objective's domain
+        raise PointError(f"the objective or its gradient (the mean over the N = {N} samples) "
+                         f"is not finite at x0 = {x.tolist()}: x0 is outside the domain of the "
+                         "terms of some samples (e.g. the log of a negative number) or they "
+                         "overflow there; the data are finite")
     def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
         return np.full(k, params) if kind == "constant" else \
             params[0] / (params[1] + np.arange(1, k + 1))

@@ -51,7 +51,10 @@ class MinibatchVariance:
     variance of the mini-batch gradient (mean over ``samples`` draws of its squared distance to
     the full gradient), the ``predicted`` sigma^2 / B (with the finite-population correction
     without replacement), ``ratio = measured / predicted``, its standard error ``rel_se``
-    (relative), and ``seconds_per_sample`` of one vectorised mini-batch evaluation."""
+    (relative), and ``seconds_per_sample`` of one vectorised mini-batch evaluation.  Where
+    the predicted variance is 0 (B = N without replacement: every batch is the whole data set;
+    or sigma^2 = 0) the measured one is 0 up to rounding, and ``ratio`` and ``rel_se`` are
+    nan: the table says "exact" instead of a ratio."""
 
     batch_sizes: np.ndarray
     measured: np.ndarray
@@ -69,10 +72,14 @@ class MinibatchVariance:
     def table(self) -> str:
         head = (f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} "
                 f"{'s/sample':>10}")
-        rows = [f"{b:>7d} {m:>12.5g} {p:>12.5g} {r:>8.4f} {s:>6.3f} {t:>10.3g}"
+        rows = [f"{b:>7d} {m:>12.5g} {p:>12.5g} " + (
+                    f"{r:>8.4f} {s:>6.3f}" if p > 0 else f"{self._exact(b):>15}") + f" {t:>10.3g}"
                 for b, m, p, r, s, t in zip(self.batch_sizes, self.measured, self.predicted,
                                             self.ratio, self.rel_se, self.seconds_per_sample)]
         return "\n".join([head, *rows])
+
+    def _exact(self, B: int) -> str:
+        return "exact (B = N)" if B == self.N and not self.replace else "exact (sigma^2 = 0)"
 
     def __repr__(self) -> str:
         how = "with" if self.replace else "without (finite-population correction)"
@@ -123,9 +130,13 @@ def minibatch_variance(g, data: Any, x: Any, batch_sizes: Sequence[int], samples
     Bs = np.array(sizes)
     pred = predicted_variance(sigma2, Bs, N, replace)
     measured = np.array(measured)
+    # a predicted 0 (B = N without replacement, or sigma^2 = 0) is met exactly, up to the
+    # rounding of the measured variance: no ratio (it would be inf or nan)
+    exact = pred <= 0
     with np.errstate(all="ignore"):
-        ratio = measured / pred
-    return MinibatchVariance(Bs, measured, pred, ratio, np.array(se), np.array(secs), sigma2, N,
+        ratio = np.where(exact, np.nan, measured / np.where(exact, 1.0, pred))
+    se = np.where(exact, np.nan, np.array(se))
+    return MinibatchVariance(Bs, measured, pred, ratio, se, np.array(secs), sigma2, N,
                              replace, samples)
 
 

@@ -87,11 +87,11 @@ def test_repr_shows_both_and_the_prediction_repr_includes_them():
 
 
 def test_a_worst_case_below_solver_accuracy_is_not_resolved_and_says_so(monkeypatch):
-    # heavy ball at k = 40 on kappa = 10: rho^(2k) ~ 1e-23, far below any SDP's accuracy.
+    # heavy ball at k = 25 on kappa = 10: ~2e-11 of the initial measure, below any SDP's accuracy.
     # SCS alone, with few iterations, keeps the test fast (Clarabel and SCS take ~30 s here)
     from calcopt.optim import worstcase
     monkeypatch.setattr(worstcase, "SOLVERS", (("SCS", {"max_iters": 2000}),))
-    p = calcopt.predict(QUAD, x0=X0, momentum="heavy_ball", tight=True, tight_iters=[40])
+    p = calcopt.predict(QUAD, x0=X0, momentum="heavy_ball", tight=True, tight_iters=[25])
     w = p.worst_case
     assert math.isnan(w.value[0]) and math.isnan(w.ratio[0])
     assert w.solver[0].startswith("not resolved") and "accuracy" in w.solver[0]

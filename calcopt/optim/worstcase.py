@@ -121,7 +121,10 @@ def worst_case(p, kind: str, step: float, beta: float | None, tight_iters: Any) 
                           f"ball and Nesterov/FISTA momentum; not for {p.method!r} (PEPit has no "
                           "model of it here); predict without tight=True")
     c = p.constants
-    L, mu = float(c["L"]), float(c["mu"])
+    # a convex f whose certified mu is missing or a negative (loose) lower bound is in the
+    # class of L-smooth convex functions: mu = 0 there
+    mu = float(c["mu"]) if c.get("mu") is not None and math.isfinite(float(c["mu"])) else 0.0
+    L, mu = float(c["L"]), max(mu, 0.0)
     start, scale = _initial(p, kind, mu)
     if scale is None:
         raise OptionError("tight=True needs x0 (the worst case is scaled by this problem's "

@@ -89,13 +89,13 @@ def _program_kernel(block, f, x, k, block_id=None):
 def _layout_arrays(block, layout):
     """The data arrays of a MeanProgram layout from one ``(rows, p)`` chunk (see
     :meth:`calcopt.numeric.MeanProgram.prepare`)."""
-    p = block.shape[1]
     out = []
     for kind, pos in layout:
         if kind == "column":
             out.append(block[:, pos[0]])
-        elif list(pos) == list(range(p)):
-            out.append(block)
+        elif list(pos) == list(range(pos[0], pos[0] + len(pos))):
+            # consecutive columns: a view (the mat-vecs take strided rows; no gather, no copy)
+            out.append(block[:, pos[0]:pos[0] + len(pos)])
         else:
             out.append(np.ascontiguousarray(block[:, list(pos)]))
     return tuple(out)

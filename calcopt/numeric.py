@@ -42,6 +42,15 @@ class Program:
         self.parameters = tuple(parameters)
         self._sources: dict[str, str] = {}
         self._functions: dict[str, Callable] = {}
+        self._means: "MeanProgram | None" = None
+
+    def sample_means(self) -> "MeanProgram":
+        """The mean code of the same outputs (built once): at one point with data it turns
+        linear forms into one mat-vec and their data-column gradients into one ``X^T s``,
+        instead of an array of N per output and a mean of each."""
+        if self._means is None:
+            self._means = MeanProgram(self.table, self.outputs, self.variables, self.parameters)
+        return self._means
 
     def source(self, backend: str) -> str:
         if backend not in self._sources:
@@ -81,7 +90,12 @@ class Program:
 
     def _evaluate_numpy(self, x: np.ndarray, data: tuple[np.ndarray, ...] | DaskData | None
                         ) -> np.ndarray:
-        if isinstance(data, DaskData):  # chunk by chunk, the same code (calcopt.daskdata)
+        if data is not None and x.ndim == 1 and self.outputs:  # one point: the mean code
+            means = self.sample_means()
+            if isinstance(data, DaskData):  # chunk by chunk, the same code (calcopt.daskdata)
+                return data.sample_mean(means, x)
+            return np.asarray(means(x, means.prepare(data)), dtype=float)
+        if isinstance(data, DaskData):
             return data.program_mean(self.function("numpy"), x, len(self.outputs))
         shape = x.shape[:-1]
         if data is None:
@@ -295,6 +309,7 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         return None
     if data is None:
         raise DataError(f"missing data for params {names}: pass data={{param: array of samples}}")
+    checked = False
     if isinstance(data, Mapping):
         given = _by_position(data, params, "data", DataError, "missing data for params {missing}")
         # Float columns are used as they are (no copy: data is only ever read; copying a
@@ -307,6 +322,8 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
             raise DataError(f"data array must have shape (N, {len(params)}) with columns "
                             f"{names}; got shape {table.shape}")
         cols = list(table.T)
+        # one pass over the table (not p passes over strided columns) when it is all finite
+        checked = bool(np.isfinite(table).all())
     cols = [c.reshape(1) if c.ndim == 0 else c for c in cols]
     for name, c in zip(names, cols):
         if c.ndim != 1:
@@ -316,10 +333,16 @@ def as_data(data: Any, params: Sequence[sp.Symbol]) -> tuple[np.ndarray, ...] | 
         raise DataError(f"data arrays have unequal lengths {dict(zip(names, map(len, cols)))}")
     if 0 in lengths:
         raise DataError("data has no samples (N = 0); the mean over samples is undefined")
+    if not checked:
+        _require_finite(cols, names)
+    return tuple(cols)
+
+
+def _require_finite(cols: Sequence[np.ndarray], names: Sequence[str]) -> None:
+    """A :class:`DataError` naming the first non-finite sample (a nan sample would make every
+    mean nan).  One vectorised test per array, no copy."""
     for name, c in zip(names, cols):
-        # one vectorised test per column, no copy: a nan sample would make every mean nan
         if not np.isfinite(c).all():
             i = int(np.argmin(np.isfinite(c)))
             raise DataError(f"data[{name}] has a non-finite value {float(c[i])} at sample "
                             f"{i}; every sample must be a finite number")
-    return tuple(cols)

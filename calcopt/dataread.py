@@ -281,9 +281,9 @@ def _parquet_schema(path: str):
 
 
 def _read_parquet(path: str, names: list[str]) -> np.ndarray:
+    schema = _parquet_schema(path)  # first: a MissingDependencyError without pyarrow
     import pyarrow as pa
     import pyarrow.parquet as pq
-    schema = _parquet_schema(path)
     missing_columns(path, schema.names, names)
     bad = {n: str(schema.field(n).type) for n in names
            if not (pa.types.is_integer(schema.field(n).type)

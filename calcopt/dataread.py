@@ -153,7 +153,7 @@ def _line_start(fh, pos: int) -> int:
     while True:
         piece = fh.read(1 << 16)
         if not piece:
-            return fh.tell()
+            return fh.seek(0, 2)  # the size: seeking past the end moved tell() there too
         i = piece.find(b"\n")
         if i >= 0:
             return fh.tell() - len(piece) + i + 1

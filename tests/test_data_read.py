@@ -92,6 +92,16 @@ def test_csv_blocks_give_the_lines_of_the_whole_file(tmp_path, monkeypatch):
         g.value([1.0], data=calcopt.load_data(bad, [A, T]))
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 13])
+def test_every_row_is_in_exactly_one_block(tmp_path, monkeypatch, block):
+    # block boundaries inside a line, on a line start, on "\r\n", and no final newline
+    monkeypatch.setattr(daskload, "CHUNK_BYTES", block)
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"a,t\r\n1,2\r\n\r\n2.5,-1e-3\n3,7\r\n-4,0.5")
+    assert lazily(path).tolist() == X.tolist()
+    assert calcopt.load_data(path, ["a", "t"], lazy=False).tolist() == X.tolist()
+
+
 def test_a_glob_is_the_files_concatenated_in_sorted_order(tmp_path):
     (tmp_path / "p1.csv").write_text("t,a\n7,3\n0.5,-4\n")
     (tmp_path / "p0.csv").write_text("a,t\n1,2\n2.5,-1e-3\n")

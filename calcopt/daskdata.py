@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .dataread import as_data_error
 from .errors import CalcoptError, ComputeError, DataError, MissingDependencyError, OptionError
 
 INSTALL = 'pip install "calcopt[dask]"   (dask[array,dataframe], distributed, pyarrow, zarr)'
@@ -137,6 +138,11 @@ def detached(fn: Callable) -> Callable:
     return new
 
 
+def _rows(block):
+    return np.asarray([block.shape[0]])
+
+
+_ROWS = detached(_rows)
 _LAYOUT = detached(_layout_arrays)
 _NONFINITE = detached(_nonfinite)
 _KERNELS = {fn.__name__: detached(fn) for fn in
@@ -178,14 +184,24 @@ class DaskData:
         """Rows per chunk (computed once when the collection does not know them)."""
         if self._sizes is None:
             chunks = self.array.chunks[0]
-            if any(c != c for c in chunks):  # nan: unknown (a DataFrame's partitions)
-                lengths = self.array.map_blocks(lambda b: np.asarray([b.shape[0]]), chunks=(
-                    (1,) * len(chunks),), drop_axis=1, dtype=int, meta=np.empty(0, int))
-                chunks = tuple(int(c) for c in self.compute(lengths))
+            if any(c != c for c in chunks):  # nan: unknown (a DataFrame's partitions, CSV)
+                return self.checked()._sizes
             self._sizes = tuple(int(c) for c in chunks)
             if sum(self._sizes) == 0:
                 raise DataError("data has no samples (N = 0); the mean over samples is undefined")
         return self._sizes
+
+    def checked(self) -> "DaskData":
+        """This data set with every chunk read once (one at a time per worker, never the
+        whole set at once): a bad sample in a file from :func:`calcopt.load_data` is then a
+        ``DataError`` now rather than in the middle of a run, and the chunk sizes are known."""
+        chunks = self.array.chunks[0]
+        lengths = self.array.map_blocks(_ROWS, chunks=((1,) * len(chunks),), drop_axis=1,
+                                        dtype=int, meta=np.empty(0, int))
+        self._sizes = tuple(int(c) for c in self.compute(lengths))
+        if sum(self._sizes) == 0:
+            raise DataError("data has no samples (N = 0); the mean over samples is undefined")
+        return self
 
     @property
     def N(self) -> int:
@@ -220,6 +236,8 @@ class DaskData:
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # KilledWorker, a failed read, a lost connection, ...
+            if as_data_error(exc) is not None:  # a bad sample, found by a reading task
+                raise as_data_error(exc) from None
             raise ComputeError(
                 f"the dask computation over the data failed ({type(exc).__name__}: {exc}); no "
                 "result is returned.  A worker that dies more often than "
@@ -259,6 +277,8 @@ class DaskData:
         try:
             arr = client.persist(self.array) if client is not None else self.array.persist()
         except Exception as exc:
+            if as_data_error(exc) is not None:
+                raise as_data_error(exc) from None
             raise ComputeError(f"persisting the data failed ({type(exc).__name__}: {exc})") \
                 from exc
         out = DaskData(arr, self.names, self.client)

@@ -18,102 +18,126 @@ columns, non-numeric columns, the number of columns).
 
 from __future__ import annotations
 
-import glob
 import os
 from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
 
+from . import dataread
 from .daskdata import as_dask_data, detached, require_dask
-from .errors import CalcoptError, DataError, MissingDependencyError, OptionError
+from .dataread import check_array, csv_header, data_format, data_paths, missing_columns, param_names
+from .errors import CalcoptError, DataError, MissingDependencyError
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy",
-           ".zarr": "zarr"}
-CHUNK_BYTES = 64 << 20  # default chunk size of .npy files: ~64 MiB of rows
-
-
-def _names(params: Sequence[Any]) -> list[str]:
-    names = []
-    for p in params:
-        if isinstance(p, sp.Symbol):
-            names.append(p.name)
-        elif isinstance(p, str) and p:
-            names.append(p)
-        else:
-            raise OptionError(f"params must be SymPy symbols or their names; got {p!r}")
-    return names
+CHUNK_BYTES = 64 << 20  # default chunk size: ~64 MiB of .npy rows, or of a CSV file's bytes
 
 
-def _format(path: str, fmt: str | None) -> str:
-    if fmt is not None:
-        if fmt not in set(FORMATS.values()):
-            raise OptionError(f"format must be one of {sorted(set(FORMATS.values()))}; got {fmt!r}")
-        return fmt
-    ext = os.path.splitext(path.rstrip("/"))[1].lower()
-    if ext not in FORMATS:
-        raise OptionError(f"cannot tell the format of {path!r} from its extension; accepted: "
-                          f"{', '.join(FORMATS)} (or pass format=)")
-    return FORMATS[ext]
+def _kernels() -> dict:
+    """The data-reading kernels, detached (shipped by value) and able to call each other."""
+    fns = {fn.__name__: detached(fn) for fn in dataread.KERNELS}
+    fns["_npy_rows"] = detached(_npy_rows)
+    fns["_finite_chunk"] = detached(_finite_chunk)
+    fns["_finite_frame"] = detached(_finite_frame)
+    for fn in fns.values():
+        fn.__globals__.update(fns, **dataread.KERNEL_GLOBALS)
+    return fns
 
 
-def _npy_rows(path: str, start: int, stop: int) -> np.ndarray:
-    return np.array(np.load(path, mmap_mode="r")[start:stop], dtype=np.float64)
+def _npy_rows(path: str, start: int, stop: int, names: list[str]) -> np.ndarray:
+    X = np.array(np.load(path, mmap_mode="r")[start:stop], dtype=np.float64)
+    return _finite_rows(X, path, names, start)  # noqa: F821  (a kernel global)
 
 
-_NPY_ROWS = detached(_npy_rows)  # a task reads its rows itself: no data in the task graph
+def _finite_chunk(block, path, names, block_info=None):
+    row0 = block_info[0]["array-location"][0][0] if block_info else None
+    return _finite_rows(np.asarray(block, dtype=np.float64), path, names, row0)  # noqa: F821
 
 
-def _load_npy(paths: list[str], p: int, chunk_rows: int | None):
+def _finite_frame(part, path, names):
+    _finite_rows(part.to_numpy(dtype=np.float64), path, names, None)  # noqa: F821
+    return part
+
+
+_K = _kernels()  # a task reads its rows itself: no data in the task graph
+
+
+def _load_npy(paths: list[str], names: list[str], chunk_rows: int | None):
     da = require_dask()
     from dask import delayed
-    parts = []
+    p, parts = len(names), []
     for path in paths:
         head = np.load(path, mmap_mode="r")
-        if head.ndim != 2 or head.shape[1] != p:
-            raise DataError(f"{path} holds an array of shape {head.shape}; expected (N, {p}), a "
-                            "column per param")
-        if head.dtype.kind not in "iuf":
-            raise DataError(f"{path} must hold real numbers (int or float); dtype {head.dtype}")
+        check_array(path, head.shape, head.dtype, p)
         n = head.shape[0]
         rows = chunk_rows or max(1, CHUNK_BYTES // (8 * p))
         for start in range(0, n, rows):
             stop = min(n, start + rows)
-            parts.append(da.from_delayed(delayed(_NPY_ROWS, pure=True)(path, start, stop),
-                                         (stop - start, p), dtype=np.float64))
+            parts.append(da.from_delayed(delayed(_K["_npy_rows"], pure=True)(
+                path, start, stop, names), (stop - start, p), dtype=np.float64))
     return parts[0] if len(parts) == 1 else da.concatenate(parts, axis=0)
 
 
-def load_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
-              format: str | None = None, chunk_rows: int | None = None) -> Any:
-    """The data set at ``path_or_glob`` as lazy dask data for ``params`` (symbols or names).
+def _load_csv(paths: list[str], names: list[str]):
+    """Blocks of ~CHUNK_BYTES of each file, parsed by the in-memory reader's code: the row
+    counts are known once the blocks have been read."""
+    da = require_dask()
+    from dask import delayed
+    parts = []
+    for path in paths:
+        header, start = csv_header(path)
+        missing_columns(path, header, names)
+        size = os.path.getsize(path)
+        for lo in range(start, size, CHUNK_BYTES):  # csv_header: size > start
+            block = delayed(_K["_csv_block"], pure=True)(path, lo, lo + CHUNK_BYTES, header,
+                                                          names)
+            parts.append(da.from_delayed(block, (np.nan, len(names)), dtype=np.float64))
+    return parts[0] if len(parts) == 1 else da.concatenate(parts, axis=0)
 
-    CSV and Parquet (``.csv``, ``.parquet``/``.pq``; a glob or a directory of parts) become a
-    dask DataFrame of the columns named after the params; ``.npy`` files (a glob: concatenated
-    in sorted order) an ``(N, p)`` dask array in chunks of ``chunk_rows`` rows (default
-    ~64 MiB); a Zarr array (``.zarr``) an ``(N, p)`` dask array in its own chunks (or
-    ``chunk_rows``).  ``format`` overrides the extension.  Pass the result as ``data=``.
+
+def _load_parquet(paths: list[str], names: list[str]):
+    import dask.dataframe as dd
+    frame = dd.read_parquet(paths if len(paths) > 1 else paths[0])
+    missing_columns(paths[0] if len(paths) == 1 else f"{paths[0]}, ...", frame.columns, names)
+    frame = frame[names]
+    as_dask_data(frame, [sp.Symbol(n) for n in names])  # numeric columns, before the check
+    where = paths[0] if len(paths) == 1 else f"{paths[0]} (or another of {len(paths)} files)"
+    return frame.map_partitions(_K["_finite_frame"], where, names, meta=frame._meta)
+
+
+def load_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
+              format: str | None = None, chunk_rows: int | None = None,
+              lazy: bool = True) -> Any:
+    """The data set at ``path_or_glob`` for ``params`` (symbols or names): lazy dask data,
+    or with ``lazy=False`` an in-memory ``(N, p)`` float64 NumPy array in ``params`` order.
+
+    CSV (``.csv``: a header row names the columns) becomes an ``(N, p)`` dask array with a
+    chunk per ~64 MiB of each file; Parquet (``.parquet``/``.pq``, a file or a directory of
+    parts) a dask DataFrame of the params' columns; ``.npy`` files an ``(N, p)`` dask array in
+    chunks of ``chunk_rows`` rows (default ~64 MiB); a Zarr array (``.zarr``) an ``(N, p)``
+    dask array in its own chunks (or ``chunk_rows``).  A glob: the files in sorted order.
+    ``format`` overrides the extension.  Pass the result as ``data=``.
+
+    Missing files and columns, non-numeric Parquet columns and the shape of an array are
+    checked now; the cells when a chunk is read (a ``DataError`` naming the file and, for
+    CSV, the line).  ``lazy=False`` (:func:`calcopt.dataread.read_data`) checks everything at
+    once and imports no dask: CSV and ``.npy`` need only NumPy.
     """
-    names = _names(params)
-    if not names:
-        raise OptionError("params is empty; load_data reads the samples of the params")
+    if not lazy:
+        return dataread.read_data(path_or_glob, params, format=format)
+    names = param_names(params)
     path = os.fspath(path_or_glob)
-    fmt = _format(path, format)
-    paths = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
-    if not paths or not all(os.path.exists(q) for q in paths):
-        raise DataError(f"no file matches {path!r}")
+    fmt = data_format(path, format)
+    paths = data_paths(path)
     require_dask()
     try:
         if fmt == "csv":
-            import dask.dataframe as dd
-            data = dd.read_csv(paths)
+            data = _load_csv(paths, names)
         elif fmt == "parquet":
-            import dask.dataframe as dd
-            data = dd.read_parquet(paths if len(paths) > 1 else paths[0])
+            data = _load_parquet(paths, names)
         elif fmt == "npy":
-            data = _load_npy(paths, len(names), chunk_rows)
+            data = _load_npy(paths, names, chunk_rows)
         else:
-            data = _load_zarr(paths, len(names), chunk_rows)
+            data = _load_zarr(paths, names, chunk_rows)
     except CalcoptError:
         raise
     except ImportError as exc:
@@ -121,23 +145,16 @@ def load_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
                                      '"calcopt[dask]"') from None
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read {path!r} as {fmt}: {exc}") from None
-    if hasattr(data, "columns"):
-        missing = [n for n in names if n not in data.columns]
-        if missing:
-            raise DataError(f"{path} has no columns {missing} for params {names}; it has "
-                            f"{list(data.columns)}")
-        data = data[names]
     as_dask_data(data, [sp.Symbol(n) for n in names])  # dtypes and shapes, lazily
     return data
 
 
-def _load_zarr(paths: list[str], p: int, chunk_rows: int | None):
+def _load_zarr(paths: list[str], names: list[str], chunk_rows: int | None):
     da = require_dask()
     import zarr  # noqa: F401  (a clear MissingDependencyError when absent)
     if len(paths) != 1:
         raise DataError(f"load_data reads one Zarr array at a time; {len(paths)} paths matched")
     X = da.from_zarr(paths[0])
-    if X.ndim != 2 or X.shape[1] != p:
-        raise DataError(f"{paths[0]} holds an array of shape {X.shape}; expected (N, {p}), a "
-                        "column per param")
-    return X.rechunk({0: chunk_rows, 1: -1}) if chunk_rows else X.rechunk({1: -1})
+    check_array(paths[0], X.shape, X.dtype, len(names))
+    X = X.rechunk({0: chunk_rows, 1: -1}) if chunk_rows else X.rechunk({1: -1})
+    return X.map_blocks(_K["_finite_chunk"], paths[0], names, dtype=np.float64)

@@ -1,14 +1,16 @@
 """``calcopt run gd|sgd``: runs, predictions and checks from the command line (in-process)."""
 
+import importlib.util
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import calcopt
 from calcopt.cli import main
-from calcopt.cli.loading import read_csv
 
 QUAD = "(x - 1)^2/2 + 5*(y + 2)^2"          # L = 10, mu = 1, x* = (1, -2)
 
@@ -163,6 +165,15 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, sa
     assert says in one_error_line(err)
 
 
+@pytest.fixture(params=[True, False], ids=["lazy", "in-memory"])
+def lazy(request, monkeypatch):
+    """--data read with dask (when installed) or as without dask: in memory."""
+    if request.param:
+        pytest.importorskip("dask.array")
+    monkeypatch.setattr(calcopt.cli.loading, "dask_installed", lambda: request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("text, says", [
     ("", "is empty"),
     ("a,t\n", "has a header row and no samples"),
@@ -173,19 +184,15 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, sa
     ("a,a\n1,2\n", "must name every column once"),
     ("a,,t\n1,2,3\n", "must name every column once"),
 ])
-def test_bad_csv_is_a_data_error(capsys, tmp_path, text, says):
+def test_bad_csv_is_a_data_error(capsys, tmp_path, lazy, text, says):
     path = tmp_path / "bad.csv"
     path.write_text(text)
-    with pytest.raises(calcopt.DataError, match="bad.csv"):
-        read_csv(path)
     code, _, err = run(capsys, "gd", "(w*a - t)^2", "--x0", "0", "--data", str(path))
     assert code == 2 and says in one_error_line(err)
 
 
 def test_csv_columns_and_params(capsys, tmp_path, samples):
     path, a, t = samples
-    cols = read_csv(path)
-    assert list(cols) == ["a", "t", "extra"] and np.array_equal(cols["a"], a)
     other = write_csv(tmp_path / "other.csv", ["a", "b"], [(1.0, 2.0)])
     code, _, err = run(capsys, "gd", "(w*a - t)^2", "--x0", "0", "--data", str(other),
                        "--params", "a,t")
@@ -198,6 +205,97 @@ def test_csv_columns_and_params(capsys, tmp_path, samples):
 
 
 # --- data, sgd, scripts --------------------------------------------------------------------------
+
+def gd_json(capsys, *argv):
+    code, out, err = run(capsys, "gd", "(w*a - t)^2", "--x0", "0", *argv, "--json",
+                         "--no-progress")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_data_formats_and_globs_give_the_same_run(capsys, tmp_path, samples, lazy):
+    path, a, t = samples
+    ref = gd_json(capsys, "--data", str(path))
+    w_star = float(a @ t / (a @ a))
+    assert ref["run"]["x"][0] == pytest.approx(w_star, rel=1e-9)
+    np.save(tmp_path / "at.npy", np.column_stack([a, t]))
+    np.save(tmp_path / "ta.npy", np.column_stack([t, a]))
+    write_csv(tmp_path / "part1.csv", ["t", "a"], [(float(y), float(x)) for x, y in
+                                                   zip(a[12:], t[12:])])
+    write_csv(tmp_path / "part0.csv", ["a", "t"], [(float(x), float(y)) for x, y in
+                                                   zip(a[:12], t[:12])])
+    runs = {"npy": gd_json(capsys, "--data", str(tmp_path / "at.npy"), "--params", "a,t"),
+            "npy, other order": gd_json(capsys, "--data", str(tmp_path / "ta.npy"),
+                                        "--params", "t,a"),
+            "glob": gd_json(capsys, "--data", str(tmp_path / "part*.csv"))}
+    if importlib.util.find_spec("pyarrow") and importlib.util.find_spec("pandas"):
+        import pandas as pd
+        pd.DataFrame({"t": t, "a": a}).to_parquet(tmp_path / "at.parquet")
+        runs["parquet"] = gd_json(capsys, "--data", str(tmp_path / "at.parquet"))
+    for name, r in runs.items():
+        assert r["data"]["N"] == 20 and r["wrt"] == ["w"], name
+        assert sorted(r["params"]) == ["a", "t"], name
+        assert r["run"]["x"][0] == pytest.approx(w_star, rel=1e-9), name
+        assert r["run"]["iters"] == ref["run"]["iters"], name
+
+
+def test_npy_data_needs_params(capsys, tmp_path):
+    np.save(tmp_path / "x.npy", np.ones((3, 2)))
+    code, _, err = run(capsys, "gd", "(w*a - t)^2", "--x0", "0", "--data",
+                       str(tmp_path / "x.npy"))
+    assert code == 2 and "the file has no column names; name the params its columns hold, " \
+        "in order, with --params" in one_error_line(err)
+    code, _, err = run(capsys, "gd", "(w*a - t)^2", "--x0", "0", "--data",
+                       str(tmp_path / "x.npy"), "--params", "a")
+    assert code == 2 and "holds an array of shape (3, 2); expected (N, 1)" in one_error_line(err)
+
+
+def test_bad_npy_cells_are_found_before_the_run(capsys, tmp_path, lazy):
+    X = np.ones((6, 2))
+    X[4, 1] = np.nan
+    np.save(tmp_path / "x.npy", X)
+    code, out, err = run(capsys, "sgd", "(w*a - t)^2", "--x0", "0", "--data",
+                         str(tmp_path / "x.npy"), "--params", "a,t")   # with a progress bar
+    assert code == 2 and out == ""
+    assert "x.npy, row 4 (from 0), column 't': nan is not a finite number" in \
+        one_error_line(err)
+
+
+def test_sgd_lazily_and_in_memory_is_the_same_run(capsys, samples, monkeypatch):
+    pytest.importorskip("dask.array")
+    path, *_ = samples
+    argv = ["sgd", "(w*a - t)^2/2", "--x0", "0", "--data", str(path), "--batch-size", "4",
+            "--epochs", "3", "--seed", "5", "--json", "--no-progress"]
+    runs = {}
+    for lazy in (True, False):
+        monkeypatch.setattr(calcopt.cli.loading, "dask_installed", lambda: lazy)
+        for step in ("0.1", "1/L"):
+            runs[lazy, step] = json.loads(run(capsys, *argv, "--step", step)[1])
+    for step in ("0.1", "1/L"):
+        lazily, in_memory = runs[True, step], runs[False, step]
+        assert lazily["run"]["method"].endswith("inside shuffled chunks (1 chunks)")
+        assert "chunks" not in in_memory["run"]["method"]
+        assert lazily["run"]["iters"] == in_memory["run"]["iters"] == 15
+        # one chunk: the same batches; the default step's L is a mean summed in another order
+        np.testing.assert_allclose(lazily["run"]["xs"], in_memory["run"]["xs"],
+                                   rtol=0 if step == "0.1" else 1e-12)
+
+
+def test_without_dask_the_cli_reads_data_in_memory(tmp_path, samples):
+    path, *_ = samples
+    code = (
+        "import sys\n"
+        "sys.modules['dask'] = None  # as if dask were not installed\n"
+        "from calcopt.cli import main\n"
+        f"code = main(['run', 'gd', '(w*a - t)^2', '--x0', '0', '--data', {str(path)!r}, "
+        "'--no-progress', '--json'])\n"
+        "print(code, sys.modules['dask'], [m for m in sys.modules if m.startswith('dask.')])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 None []"
+    assert '"N": 20' in out.stdout
+
 
 def test_gd_on_csv_data_minimises_the_sample_mean(capsys, samples):
     path, a, t = samples

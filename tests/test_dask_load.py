@@ -51,9 +51,15 @@ def test_chunk_rows_and_names_as_params(files):
     assert zarr_data.chunks[0] == (450, 450)
 
 
-def test_a_csv_is_read_lazily(files):
+def test_a_csv_is_read_lazily(files, monkeypatch):
     data = calcopt.load_data(str(files / "part*.csv"), params=G.params)
-    assert data.npartitions == 3 and list(data.columns) == ["a", "b"]
+    assert data.shape[1] == 2 and data.numblocks == (3, 1)        # a block per small file
+    assert np.isnan(data.shape[0])                                # rows: known once read
+    assert calcopt.daskdata.as_dask_data(data, G.params).chunk_sizes() == (300, 300, 300)
+    monkeypatch.setattr(calcopt.daskload, "CHUNK_BYTES", 4096)    # blocks of ~4 KiB of a file
+    data = calcopt.load_data(files / "part0.csv", params=G.params)
+    assert data.numblocks[0] > 2
+    np.testing.assert_array_equal(data.compute(), X[:300])
 
 
 def test_bad_files_and_params(files):

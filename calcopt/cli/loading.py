@@ -19,8 +19,6 @@ True
 
 from __future__ import annotations
 
-import csv
-import math
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from ..errors import DataError, InvalidInputError, OptionError
+from ..daskdata import DaskData, as_dask_data
+from ..daskload import load_data
+from ..errors import InvalidInputError, OptionError
 from ..graph import Graph, compile
 from ..numeric import as_data
 from ..parse import parse, symbol_factory
@@ -58,8 +58,7 @@ class Objective:
     @property
     def data_size(self) -> int | None:
         """The number of samples in ``data`` (``None`` without parameters)."""
-        cols = as_data(self.data, self.params) if self.params else None
-        return None if cols is None else len(cols[0])
+        return sample_count(self.data, self.params) if self.params else None
 
     @property
     def params(self) -> tuple[sp.Symbol, ...]:
@@ -184,66 +183,39 @@ def point_values(p: Any, wrt: Sequence[sp.Symbol]) -> list[sp.Expr]:
     return [sp.sympify(v) for v in values]
 
 
-# --- data: a CSV file for the params -------------------------------------------------------------
+# --- data: --data PATH for the params ------------------------------------------------------------
 
-def read_csv(path: str | Path) -> dict[str, np.ndarray]:
-    """The columns of a CSV file whose header row names them, as float arrays by name.
+def dask_installed() -> bool:
+    """Can dask be imported (so that ``--data`` is read lazily)?"""
+    try:
+        import dask.array  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    The one place the command line reads data files (csv module + NumPy, no pandas), so a
-    general loader can replace it.  Blank lines are skipped and cells stripped; every cell
-    must be a finite number.  ``DataError`` for a missing or empty file, an empty or repeated
-    header name, a row with the wrong number of cells, or a cell that is not a finite number.
+
+def data_option(path: str, params: Sequence[str]) -> Any:
+    """The data of ``--data PATH`` for ``params``: :func:`calcopt.load_data`, lazily (chunk
+    by chunk, so a data set larger than memory works) when dask is installed, else in memory
+    (CSV and ``.npy``).  Lazily every chunk is read once now, so a bad cell is an error before
+    the run, not in the middle of it.
 
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
-    >>> _ = p.write_text("a, t\\n1, 2\\n2.5, -1e-3\\n")
-    >>> cols = read_csv(p)
-    >>> list(cols), cols["t"].tolist()
-    (['a', 't'], [2.0, -0.001])
+    >>> _ = p.write_text("a,t\\n1,2\\n2,4\\n")
+    >>> sample_count(data_option(str(p), ["t"]), ["t"])
+    2
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"no such data file: {str(path)!r} (--data takes a CSV file whose "
-                        "header row names the params)")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = [(n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(fh), 1)
-                if any(c.strip() for c in row)]
-    if not rows:
-        raise DataError(f"{path} is empty; expected a header row naming the params, then one "
-                        "row of numbers per sample")
-    header = rows[0][1]
-    if "" in header or len(set(header)) != len(header):
-        raise DataError(f"{path}: the header row {header} must name every column once")
-    if len(rows) == 1:
-        raise DataError(f"{path} has a header row and no samples")
-    for n, row in rows[1:]:
-        if len(row) != len(header):
-            raise DataError(f"{path}, line {n}: {len(row)} cells; the header has "
-                            f"{len(header)} ({', '.join(header)})")
-    cells = [row for _, row in rows[1:]]
-    return {name: _csv_column(path, name, [r[j] for r in cells], [n for n, _ in rows[1:]])
-            for j, name in enumerate(header)}
+    if dask_installed():
+        return as_dask_data(load_data(path, params), [sp.Symbol(n) for n in params]).checked()
+    return load_data(path, params, lazy=False)
 
 
-def _csv_column(path: Path, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
-    try:
-        col = np.array(cells, dtype=float)
-    except ValueError:
-        col = None
-    bad = [i for i, c in enumerate(cells) if not _finite_number(c)] if col is None else \
-        np.flatnonzero(~np.isfinite(col)).tolist()
-    if bad:
-        i = bad[0]
-        raise DataError(f"{path}, line {lines[i]}, column {name!r}: {cells[i]!r} is not a "
-                        "finite number (every cell of the data must be one)")
-    return col
-
-
-def _finite_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
+def sample_count(data: Any, params: Sequence[Any]) -> int:
+    """The number of samples in ``data`` (in memory or dask) for ``params``."""
+    symbols = [p if isinstance(p, sp.Symbol) else sp.Symbol(p) for p in params]
+    cols = as_data(data, symbols)
+    return cols.N if isinstance(cols, DaskData) else len(cols[0])
 
 
 def with_params(obj: Objective, params: Sequence[str], wrt: Sequence[str] | None = None,

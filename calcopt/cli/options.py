@@ -257,12 +257,18 @@ def _run_common_options(p: argparse.ArgumentParser) -> None:
                    help="the step: a number or an expression in L and mu, e.g. 0.1, 1/L, "
                         "\"2/(L + mu)\" (read by the safe parser; L, mu as calcopt finds "
                         "them). Default: 1/L when L is certified, else Armijo backtracking")
-    p.add_argument("--data", metavar="FILE.csv",
-                   help="samples of the params: a CSV file whose header row names the columns, "
-                        "one row of numbers per sample; f is the mean over the rows")
+    p.add_argument("--data", metavar="PATH",
+                   help="samples of the params, read by calcopt.load_data: a CSV file (a header "
+                        "row names the columns, one row of numbers per sample), Parquet "
+                        "(.parquet, .pq), .npy (an (N, p) array: columns in --params order) or "
+                        "Zarr (.zarr), or a quoted glob such as \"parts/*.csv\" (the files in "
+                        "sorted order). Read lazily, chunk by chunk, when dask is installed "
+                        "(data larger than memory works; pip install \"calcopt[dask]\"), else "
+                        "in memory (CSV, .npy). f is the mean over the rows")
     p.add_argument("--params", metavar="NAMES",
                    help="which symbols are data params, e.g. a,t (default: the script's params, "
-                        "else the CSV header names that occur in EXPR)")
+                        "else the CSV or Parquet column names that occur in EXPR; needed for "
+                        ".npy and Zarr, whose columns have no names)")
     p.add_argument("--plot", metavar="PATH",
                    help="write the convergence plot (log error against k, with the predicted "
                         "bound) to PATH; the format is its suffix (.png, .svg, .pdf)")

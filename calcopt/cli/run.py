@@ -5,7 +5,8 @@ The run is :func:`calcopt.gd` or :func:`calcopt.sgd` with a ``tqdm`` progress ba
 the prediction is :func:`calcopt.predict` with the same settings and the check
 :func:`calcopt.check`.  When no prediction is possible (f not convex, no certified ``L``, a
 step too long, ...) the output says why in one line and still shows the run.  Data for the
-params come from ``--data FILE.csv`` (:func:`calcopt.cli.loading.read_csv`) or a script.
+params come from ``--data PATH`` (:func:`calcopt.load_data`, see
+:func:`calcopt.cli.loading.data_option`) or a script.
 
 >>> from calcopt.cli import main
 >>> main(["run", "gd", "(x - 1)^2", "--x0", "0", "--no-progress"])   # doctest: +ELLIPSIS
@@ -25,26 +26,31 @@ from typing import Any
 
 import sympy as sp
 
-from .. import numeric
+from ..dataread import data_columns
 from ..errors import CalcoptError, DataError, OptionError, PointError
 from ..optim import Prediction, RateCheck, Run, check, gd, predict, sgd
 from ..optim.constants import curvature
 from ..optim.runs import start_point
 from ..parse import parse
 from ..parse_args import parse_box
-from .loading import Objective, load_objective, point, read_csv, split_names, with_params
+from .loading import (Objective, data_option, load_objective, point, sample_count, split_names,
+                      with_params)
 from .runoutput import Outcome, run_json, run_text
 
 # --- reading the options -------------------------------------------------------------------------
 
 def _objective_and_data(args: argparse.Namespace) -> tuple[Objective, Any, str | None]:
-    """The objective with its data params, the data (``{name: samples}`` or a script's) and
-    where the data came from."""
+    """The objective with its data params, the data (``--data``'s or a script's) and where
+    the data came from."""
     with_data = args.data is not None or args.params is not None
     obj = load_objective(args.objective, wrt=None if with_data else args.wrt, domain=args.domain)
-    columns = read_csv(args.data) if args.data is not None else None
+    columns = data_columns(args.data) if args.data is not None else None
     names = split_names(args.params, "--params")
-    if names is None and columns is not None and not obj.params:
+    if names is None and args.data is not None and not obj.params:
+        if columns is None:
+            raise OptionError(f"--data {args.data}: the file has no column names; name the "
+                              "params its columns hold, in order, with --params, e.g. "
+                              "--params a,t")
         symbols = {s.name for s in obj.expr.free_symbols}
         names = [n for n in columns if n in symbols]
         if not names:
@@ -56,15 +62,15 @@ def _objective_and_data(args: argparse.Namespace) -> tuple[Objective, Any, str |
         obj = with_params(obj, [p.name for p in obj.params], split_names(args.wrt, "--wrt"),
                           obj.domain)
     params = [p.name for p in obj.params]
-    if columns is not None:
-        missing = [n for n in params if n not in columns]
+    if args.data is not None:
+        missing = [n for n in params if columns is not None and n not in columns]
         if missing:
             raise DataError(f"{args.data} has no column for the params {missing}; its columns "
-                            f"are {list(columns)} (the header row names them)")
-        return obj, {n: columns[n] for n in params}, str(args.data)
+                            f"are {list(columns)}")
+        return obj, data_option(args.data, params), str(args.data)
     if params and obj.data is None:
-        raise DataError(f"the objective has params {params} and no data: give --data FILE.csv "
-                        "(a header row naming them, one row per sample)")
+        raise DataError(f"the objective has params {params} and no data: give --data FILE "
+                        "(e.g. a CSV file whose header row names them, one row per sample)")
     return obj, obj.data, (obj.source if obj.data is not None else None)
 
 
@@ -136,14 +142,14 @@ def _gd_settings(args: argparse.Namespace, g, data: Any) -> dict:
 def _sgd_settings(args: argparse.Namespace, g, data: Any) -> dict:
     """The keyword arguments that ``calcopt.sgd`` and ``calcopt.predict`` share."""
     if not g.params:
-        raise DataError("calcopt run sgd samples a data set: give --data FILE.csv (its header "
-                        "names the params) or a script with params and data")
+        raise DataError("calcopt run sgd samples a data set: give --data FILE (e.g. a CSV "
+                        "file whose header names the params) or a script with params and data")
     if args.iters is not None and args.epochs is not None:
         raise OptionError("give --iters or --epochs, not both")
     if args.schedule == "inverse" and args.step is not None:
         raise OptionError("--schedule inverse takes the steps beta/(gamma + k) with beta = 2/mu, "
                           "gamma = beta L - 1; drop --step (or use --schedule constant)")
-    n = len(numeric.as_data(data, g.params)[0])
+    n = sample_count(data, g.params)
     size = min(32, n) if args.batch_size is None else args.batch_size
     return {"step": step_value(args.step, g, data), "batch_size": size,
             "schedule": args.schedule, "replace": args.replace}

@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import numeric
 from ..optim import Prediction, RateCheck, Run
 from .formatting import num_json
-from .loading import Objective
+from .loading import Objective, sample_count
 
 QUANTITY_WORDS = {"f_gap": "f(x_k) - f*", "distance": "||x_k - x*||",
                   "distance_squared": "||x_k - x*||^2"}
@@ -65,7 +64,7 @@ def run_text(out: Outcome) -> str:
     if obj.source != "expression":
         lines.append(f"  from {obj.source}")
     if g.params:
-        n = len(numeric.as_data(out.data, g.params)[0])
+        n = sample_count(out.data, g.params)
         lines.append(f"  data: {n} samples from {out.data_from}; f is the mean over them")
     if out.method == "sgd":
         seed = run.info.get("seed")
@@ -150,7 +149,7 @@ def check_json(c: RateCheck | None) -> dict | None:
 
 def run_json(out: Outcome) -> str:
     g = out.obj.graph
-    n = len(numeric.as_data(out.data, g.params)[0]) if g.params else None
+    n = sample_count(out.data, g.params) if g.params else None
     data = {"command": f"run {out.method}", "objective": str(out.obj.expr),
             "source": out.obj.source, "wrt": [s.name for s in g.wrt],
             "params": [s.name for s in g.params],

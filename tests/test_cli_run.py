@@ -167,10 +167,11 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, sa
 
 @pytest.fixture(params=[True, False], ids=["lazy", "in-memory"])
 def lazy(request, monkeypatch):
-    """--data read with dask (when installed) or as without dask: in memory."""
+    """--data read lazily with dask (as a file above IN_MEMORY_BYTES is) or in memory."""
     if request.param:
         pytest.importorskip("dask.array")
     monkeypatch.setattr(calcopt.cli.loading, "dask_installed", lambda: request.param)
+    monkeypatch.setattr(calcopt.cli.loading, "IN_MEMORY_BYTES", 0)
     return request.param
 
 
@@ -267,6 +268,7 @@ def test_sgd_lazily_and_in_memory_is_the_same_run(capsys, samples, monkeypatch):
     argv = ["sgd", "(w*a - t)^2/2", "--x0", "0", "--data", str(path), "--batch-size", "4",
             "--epochs", "3", "--seed", "5", "--json", "--no-progress"]
     runs = {}
+    monkeypatch.setattr(calcopt.cli.loading, "IN_MEMORY_BYTES", 0)
     for lazy in (True, False):
         monkeypatch.setattr(calcopt.cli.loading, "dask_installed", lambda: lazy)
         for step in ("0.1", "1/L"):
@@ -397,3 +399,16 @@ def test_top_level_help_lists_run(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "run        a gd or sgd run" in out and "calcopt run gd" in out
+
+
+def test_small_data_files_are_read_into_memory_even_with_dask(tmp_path, monkeypatch):
+    pytest.importorskip("dask.array")
+    from calcopt.cli.loading import data_option
+    from calcopt.daskdata import DaskData
+    path = tmp_path / "d.csv"
+    path.write_text("a,t\n1,2\n2,4\n3,6\n")
+    small = data_option(str(path), ["a", "t"])
+    assert isinstance(small, np.ndarray) and small.tolist() == [[1, 2], [2, 4], [3, 6]]
+    monkeypatch.setattr(calcopt.cli.loading, "IN_MEMORY_BYTES", path.stat().st_size - 1)
+    large = data_option(str(path), ["a", "t"])                 # one byte over: lazily
+    assert isinstance(large, DaskData) and large.N == 3

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import os
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ import sympy as sp
 
 from ..daskdata import DaskData, as_dask_data
 from ..daskload import load_data
+from ..dataread import data_paths
 from ..errors import InvalidInputError, OptionError
 from ..graph import Graph, compile
 from ..numeric import as_data
@@ -194,11 +196,15 @@ def dask_installed() -> bool:
     return True
 
 
+IN_MEMORY_BYTES = 256 << 20  # --data files up to this size on disk are read into memory
+
+
 def data_option(path: str, params: Sequence[str]) -> Any:
-    """The data of ``--data PATH`` for ``params``: :func:`calcopt.load_data`, lazily (chunk
-    by chunk, so a data set larger than memory works) when dask is installed, else in memory
-    (CSV and ``.npy``).  Lazily every chunk is read once now, so a bad cell is an error before
-    the run, not in the middle of it.
+    """The data of ``--data PATH`` for ``params``, through :func:`calcopt.load_data`: files of
+    at most :data:`IN_MEMORY_BYTES` on disk in all (or any size, without dask) are read into
+    memory (``lazy=False``: no dask overhead per pass, and SGD samples the whole data set);
+    larger ones lazily, chunk by chunk, so a data set larger than memory works (every chunk is
+    read once now, so a bad cell is an error before the run, not in the middle of it).
 
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
@@ -206,9 +212,20 @@ def data_option(path: str, params: Sequence[str]) -> Any:
     >>> sample_count(data_option(str(p), ["t"]), ["t"])
     2
     """
-    if dask_installed():
+    if dask_installed() and _bytes_on_disk(data_paths(path)) > IN_MEMORY_BYTES:
         return as_dask_data(load_data(path, params), [sp.Symbol(n) for n in params]).checked()
     return load_data(path, params, lazy=False)
+
+
+def _bytes_on_disk(paths: Sequence[str]) -> int:
+    total = 0
+    for path in paths:
+        if os.path.isdir(path):  # a Zarr store
+            total += sum(os.path.getsize(os.path.join(d, f))
+                         for d, _, files in os.walk(path) for f in files)
+        else:
+            total += os.path.getsize(path)
+    return total
 
 
 def sample_count(data: Any, params: Sequence[Any]) -> int:

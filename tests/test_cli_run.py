@@ -412,3 +412,33 @@ def test_small_data_files_are_read_into_memory_even_with_dask(tmp_path, monkeypa
     monkeypatch.setattr(calcopt.cli.loading, "IN_MEMORY_BYTES", path.stat().st_size - 1)
     large = data_option(str(path), ["a", "t"])                 # one byte over: lazily
     assert isinstance(large, DaskData) and large.N == 3
+
+
+def test_tight_adds_pepits_worst_case_beside_the_bound(capsys):
+    pytest.importorskip("PEPit")
+    argv = ["gd", "x^2/2 + 5*y^2", "--x0", "1,1", "--no-progress", "--tight", "1,5"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "PEPit's worst case of f_gap (--tight):" in out
+    assert "k=1: 4.455 (closed form 4.455, ratio 1;" in out       # (1 - 1/kappa)^2 f0 is tight
+    code, out, _ = run(capsys, *argv, "--json")
+    w = json.loads(out)["prediction"]["worst_case"]
+    assert code == 0 and w["iters"] == [1, 5] and abs(w["ratio"][1] - 1) < 1e-4
+    # Armijo has a bound but no PEP model: the bound stays, the worst case says why not
+    code, out, _ = run(capsys, "gd", "x^2/2 + 5*y^2", "--x0", "1,1", "--no-progress",
+                       "--line-search", "armijo", "--tight")
+    assert code == 0 and "rate 0.975" in out
+    assert "PEPit's worst case (--tight): none: tight=True is available for" in out
+
+
+@pytest.mark.parametrize("value, says", [("a", "--tight takes iteration counts"),
+                                         ("0", "tight_iters must be an integer in [1, 100]")])
+def test_bad_tight_values(capsys, value, says):
+    pytest.importorskip("PEPit")
+    code, _, err = run(capsys, "gd", "x^2", "--x0", "1", "--no-progress", "--tight", value)
+    assert code == 2 and says in one_error_line(err)
+
+
+def test_tight_without_pepit_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PEPit", None)
+    code, _, err = run(capsys, "gd", "x^2", "--x0", "1", "--no-progress", "--tight")
+    assert code == 2 and 'calcopt[pepit]' in one_error_line(err)

@@ -226,6 +226,10 @@ def _run_parser(sub, common: argparse.ArgumentParser) -> None:
     gd.add_argument("--momentum", choices=["heavy_ball", "nesterov"],
                     help="heavy ball (parameters optimal for quadratics, from L and mu) or "
                          "Nesterov (constant momentum from kappa, else the FISTA schedule)")
+    gd.add_argument("--tight", metavar="K", nargs="?", const="10",
+                    help="also PEPit's worst case of the method over the function class after "
+                         "K iterations (a comma list, e.g. 1,5,10; default 10), beside the "
+                         "closed-form bound; needs pip install \"calcopt[pepit]\"")
     gd.add_argument("--box", metavar="BOX",
                     help="take L and mu over this box, e.g. \"x=0.9:1.1, y=0.9:1.1\" (the "
                          "prediction then assumes every iterate stays in it)")
@@ -262,9 +266,9 @@ def _run_common_options(p: argparse.ArgumentParser) -> None:
                         "row names the columns, one row of numbers per sample), Parquet "
                         "(.parquet, .pq), .npy (an (N, p) array: columns in --params order) or "
                         "Zarr (.zarr), or a quoted glob such as \"parts/*.csv\" (the files in "
-                        "sorted order). Read lazily, chunk by chunk, when dask is installed "
-                        "(data larger than memory works; pip install \"calcopt[dask]\"), else "
-                        "in memory (CSV, .npy). f is the mean over the rows")
+                        "sorted order). Up to 256 MiB on disk read into memory; larger ones lazily, "
+                        "chunk by chunk, with dask (data larger than memory works; pip install "
+                        "\"calcopt[dask]\"). f is the mean over the rows")
     p.add_argument("--params", metavar="NAMES",
                    help="which symbols are data params, e.g. a,t (default: the script's params, "
                         "else the CSV or Parquet column names that occur in EXPR; needed for "

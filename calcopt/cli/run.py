@@ -198,7 +198,12 @@ def execute(args: argparse.Namespace) -> Outcome:
                     record_every=args.record_every, progress=progress, **settings)
                 for seed in seeds(args.seed, args.runs)]
         run = runs[0]
-    p, no_p = _predict(g, args.method, x0, on_data, settings)
+    tight = _tight(getattr(args, "tight", None))
+    p, no_p = _predict(g, args.method, x0, on_data, {**settings, **tight})
+    no_worst = None
+    if tight and p is None:  # the method may have a bound PEPit cannot model (Armijo)
+        p, again = _predict(g, args.method, x0, on_data, settings)
+        no_worst, no_p = (no_p, None) if p is not None else (None, again)
     c, no_c = _check(runs if len(runs) > 1 else run, p) if p is not None else (None, None)
     if plot is not None:
         from ..viz import plot_convergence
@@ -211,7 +216,8 @@ def execute(args: argparse.Namespace) -> Outcome:
         except OSError as err:  # e.g. no permission: bad input, not a bug
             raise OptionError(f"--plot: cannot write {str(plot)!r}: {err.strerror or err}"
                               ) from None
-    return Outcome(args.method, obj, data, data_from, x0, run, p, no_p, c, no_c, plot, runs)
+    return Outcome(args.method, obj, data, data_from, x0, run, p, no_p, c, no_c, plot, runs,
+                   no_worst)
 
 
 def seeds(seed: int | None, count: int) -> list[int | None]:
@@ -223,6 +229,25 @@ def seeds(seed: int | None, count: int) -> list[int | None]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise OptionError(f"--runs must be an integer >= 1; got {count!r}")
     return [None if seed is None else seed + i for i in range(count)]
+
+
+def _tight(text: str | None) -> dict:
+    """``predict``'s ``tight=True, tight_iters=[...]`` from ``--tight K,K,...``; PEPit is
+    checked for first, so a missing extra is an error, not a missing prediction.
+
+    >>> _tight(None), _tight("1, 5")
+    ({}, {'tight': True, 'tight_iters': [1, 5]})
+    """
+    if text is None:
+        return {}
+    try:
+        ks = [int(k) for k in text.split(",")]
+    except ValueError:
+        raise OptionError(f"--tight takes iteration counts, e.g. 10 or 1,5,10; got {text!r}"
+                          ) from None
+    from ..optim.worstcase import iteration_counts, require_pepit
+    require_pepit()
+    return {"tight": True, "tight_iters": list(iteration_counts(ks))}
 
 
 def _predict(g, method, x0, on_data, settings) -> tuple[Prediction | None, str | None]:

@@ -44,6 +44,7 @@ class Outcome:
     no_check: str | None
     plot: Path | None = None
     runs: list[Run] = field(default_factory=list)
+    no_worst_case: str | None = None  # why --tight gave no PEPit worst case
 
 
 
@@ -102,6 +103,11 @@ def prediction_lines(out: Outcome) -> list[str]:
     if p.floor:
         lines.append(f"  noise floor: {p.floor:.6g} (the expected f-gap as k -> oo)")
     lines += [f"  assumes: {a}" for a in p.assumptions] + [f"  source: {p.source}"]
+    if out.no_worst_case is not None:
+        lines.append(f"  PEPit's worst case (--tight): none: {out.no_worst_case}")
+    if p.worst_case is not None:
+        lines += [f"  PEPit's worst case of {p.worst_case.quantity} (--tight):"] + [
+            "  " + line for line in repr(p.worst_case).splitlines()[1:]]
     if c is None:
         return lines + [f"check: not done: {out.no_check}"]
     lines.append(f"check: {c.verdict}")
@@ -134,7 +140,13 @@ def prediction_json(p: Prediction | None) -> dict | None:
     return _plain({"method": p.method, "quantity": p.quantity, "rate": p.rate,
                    "order": p.order, "tight": p.tight, "floor": p.floor,
                    "assumptions": list(p.assumptions), "source": p.source,
-                   "constants": p.constants, "x_star": p.x_star, "f_star": p.f_star})
+                   "constants": p.constants, "x_star": p.x_star, "f_star": p.f_star,
+                   "worst_case": None if p.worst_case is None else {
+                       "iters": p.worst_case.iters, "value": p.worst_case.value,
+                       "lower": p.worst_case.lower, "closed_form": p.worst_case.closed_form,
+                       "ratio": p.worst_case.ratio, "solver": p.worst_case.solver,
+                       "function_class": p.worst_case.function_class,
+                       "initial": p.worst_case.initial}})
 
 
 def check_json(c: RateCheck | None) -> dict | None:
@@ -157,6 +169,7 @@ def run_json(out: Outcome) -> str:
             "x0": out.x0, "run": out.run.as_dict(), "seed": out.run.info.get("seed"),
             "other_runs": [r.as_dict() for r in out.runs[1:]],
             "prediction": prediction_json(out.prediction), "no_prediction": out.no_prediction,
+            "no_worst_case": out.no_worst_case,
             "check": check_json(out.check), "no_check": out.no_check,
             "plot": None if out.plot is None else str(out.plot)}
     return json.dumps(_plain(data), indent=2)

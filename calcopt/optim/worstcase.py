@@ -100,7 +100,7 @@ def iteration_counts(tight_iters: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _pepit():
+def require_pepit():
     try:
         import PEPit
         from PEPit import functions
@@ -129,7 +129,7 @@ def worst_case(p, kind: str, step: float, beta: float | None, tight_iters: Any) 
     if scale is None:
         raise OptionError("tight=True needs x0 (the worst case is scaled by this problem's "
                           "distance or f-gap at x0); pass x0= to predict")
-    PEPit, functions = _pepit()
+    PEPit, functions = require_pepit()
     cls, what = _function_class(functions, kind, mu)
     values, lowers, solvers = [], [], []
     for k in ks:

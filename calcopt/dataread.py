@@ -182,9 +182,33 @@ def _csv_block(path: str, start: int, stop: int, header: list[str], names: list[
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _bad(f"{path} is not a UTF-8 text file ({exc})") from None
+    fast = _fast_csv(raw, header, names)
+    if fast is not None:
+        return fast
     rows = [(n, [c.strip() for c in row]) for n, row in
             enumerate(csv.reader(io.StringIO(text, newline="")), 1) if any(c.strip() for c in row)]
     return _csv_values(rows, header, names, path, lambda: _lines_before(path, s))
+
+
+def _fast_csv(raw: bytes, header: list[str], names: list[str]):
+    """The block parsed by pandas' C reader (about 20x the csv module's speed), or ``None``
+    when pandas is missing or anything is unusual (a short or long row, an empty, quoted
+    or non-numeric cell, a non-finite value): then the csv-module parser above reads the
+    block again, and either gets the same values or says which line and cell are wrong.
+    Its default float parser is the precise one (the tests compare it with Python's float)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), header=None, names=header, usecols=names,
+                            dtype=np.float64, skipinitialspace=True, engine="c",
+                            quoting=csv.QUOTE_NONE,
+                            na_filter=False)
+        X = frame[names].to_numpy(dtype=np.float64)
+    except Exception:  # pandas' parser errors: the careful reader explains them
+        return None
+    return X if np.isfinite(X).all() else None
 
 
 def _csv_values(rows, header, names, path, line0):
@@ -351,6 +375,6 @@ def read_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
 
 
 # Functions a dask task runs (calcopt.daskload ships them by value: no calcopt on workers).
-KERNELS = (_bad, _line_start, _lines_before, _csv_block, _csv_values, _finite_number,
-           _finite_rows)
+KERNELS = (_bad, _line_start, _lines_before, _csv_block, _fast_csv, _csv_values,
+           _finite_number, _finite_rows)
 KERNEL_GLOBALS = {"csv": csv, "io": io, "math": math, "MARK": MARK}

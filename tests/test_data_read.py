@@ -220,3 +220,33 @@ def test_without_pyarrow_or_zarr_the_error_names_the_extra(tmp_path):
         "        print(err)\n")
     assert out.splitlines() == ['reading parquet needs pyarrow: pip install "calcopt[dask]"',
                                 'reading zarr needs zarr: pip install "calcopt[dask]"']
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+_CELL = st.one_of(_FINITE.map(repr), _FINITE.map(lambda v: f"{v:.17e}"),
+                  _FINITE.map(lambda v: f"  {v!r}"), st.integers(-10**20, 10**20).map(str))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=30))
+def test_the_fast_csv_parser_reads_what_the_careful_one_reads(tmp_path_factory, rows):
+    # pandas' C parser (the fast path) must give Python's float of every cell, bit for bit
+    path = tmp_path_factory.mktemp("csv") / "d.csv"
+    path.write_text("a,t\n" + "".join(f"{a},{t}\n" for a, t in rows))
+    header, start = dataread.csv_header(str(path))
+    raw = path.read_bytes()[start:]
+    fast = dataread._fast_csv(raw, header, ["a", "t"])
+    expected = np.array([[float(a), float(t)] for a, t in rows])
+    assert fast is not None
+    assert np.array_equal(fast, expected) and np.array_equal(
+        np.signbit(fast), np.signbit(expected))
+
+
+@pytest.mark.parametrize("text", ["a,t\n1,2\n\n3,4\n", 'a,t\n"1",2\n3,4\n', "a,t\n1 ,2\n3,4\n",
+                                  "a,t\n1,2\n  ,  \n3,4\n"])
+def test_unusual_but_valid_csv_goes_the_careful_way_with_the_same_values(tmp_path, text):
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    assert calcopt.load_data(path, ["a", "t"], lazy=False).tolist() == [[1, 2], [3, 4]]

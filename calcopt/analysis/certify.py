@@ -94,6 +94,8 @@ def _active_bounds(dom: Domain, c: np.ndarray) -> dict[int, tuple[ia.Interval, i
 def _polish(g: "Graph", c: np.ndarray, free: list[int], dom: Domain) -> np.ndarray:
     """A few float Newton steps on the free coordinates, kept only while the gradient shrinks:
     the box can then be a few ulps wide instead of the search's tolerance."""
+    if not free:
+        return c
     with np.errstate(all="ignore"):
         for _ in range(4):
             gr = g.grad(c)[free]
@@ -106,8 +108,9 @@ def _polish(g: "Graph", c: np.ndarray, free: list[int], dom: Domain) -> np.ndarr
                 break
             new = c.copy()
             new[free] -= step
-            if not dom.contains(list(new)) or not np.linalg.norm(g.grad(new)[free]) <= \
-                    np.linalg.norm(gr) or np.array_equal(new, c):
+            inside = all(_inside_domain(dom, j, new[j], new[j]) for j in free)
+            if not inside or np.array_equal(new, c) or \
+                    not np.linalg.norm(g.grad(new)[free]) <= np.linalg.norm(gr):
                 break
             c = new
     return c
@@ -151,6 +154,17 @@ def _positive_definite(lo: np.ndarray, hi: np.ndarray) -> bool:
     if np.all(diag > 0):
         scalings.append([Fraction(1 / np.sqrt(v)).limit_denominator(10**9) for v in diag])
     return any((low := _gershgorin(lo, hi, d)[0]) is not None and low > 0 for d in scalings)
+
+
+def _upward(r: float) -> str:
+    """``r`` to two digits, rounded up: the stated radius must not undercut the proven one."""
+    if r == 0:
+        return "0"
+    text = f"{r:.1e}"
+    while float(text) < r:
+        mant, exp = text.split("e")
+        text = f"{float(mant) + 0.1:.1f}e{exp}"
+    return text
 
 
 def _fail(c: np.ndarray, why: str, active=()) -> Certificate:
@@ -253,5 +267,5 @@ def _krawczyk(g, G, H, dom, c, free, active, fixed, gc, Y, r) -> tuple[Certifica
         f"{wrt[i]} at its {'lower' if s == 1 else 'upper'} bound, df/d{wrt[i]} "
         f"{'>' if s == 1 else '<'}= 0 there" for i, (_, s, _) in sorted(active.items())) + (
         "; the other partial derivatives vanish)" if free else ")")
-    return Certificate(True, c, radius, f"{what} lies within {radius:.1e} of x (max norm; "
+    return Certificate(True, c, radius, f"{what} lies within {_upward(radius)} of x (max norm; "
                        "Krawczyk test in interval arithmetic)", local_min=local), False

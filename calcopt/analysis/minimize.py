@@ -314,19 +314,15 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, convex: bool, stri
     cert = certify(g, dom, found.x)
     x = tuple(float(v) for v in cert.point)
     value = float(g.value(cert.point))
-    if found.open_end:
-        tail = (f"; x sits at the open end of the domain in {', '.join(found.open_end)}: the "
-                "infimum is probably approached there and not attained")
-    else:
-        tail = ""
     if not cert.ok:
-        if convex:
-            claim = ("f is proven convex on the domain, but no minimiser is proven to exist: a "
-                     "local search also stops far out where grad f is merely small")
-        else:
-            claim = f"not proven global: {note}"
+        claim = ("f is proven convex on the domain, but no minimiser is proven to exist: a "
+                 "local search also stops far out where grad f is merely small") if convex \
+            else f"not proven global: {note}"
+        if found.open_end:
+            claim += (f"; x sits at the open end of the domain in {', '.join(found.open_end)}: "
+                      "the infimum is probably approached there and not attained")
         return ArgMin(x, value, False, f"not certified: {cert.why}; x is where a local search "
-                      f"stopped ({ran}); {claim}{tail}", None, False)
+                      f"stopped ({ran}); {claim}", None, False)
     if convex:
         # a strict local minimiser of a convex f is its only minimiser (the set is convex)
         return ArgMin(x, value, False, f"certified global minimiser: {cert.why}, and f is "
@@ -335,7 +331,7 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, convex: bool, stri
     kind = "a strict local minimiser" if cert.local_min else \
         "a stationary point (not proven a local minimiser)"
     return ArgMin(x, value, False, f"numeric local minimiser from {ran}, certified as {kind}: "
-                  f"{cert.why}; not proven global: {note}{tail}", None, False)
+                  f"{cert.why}; not proven global: {note}", None, False)
 
 
 def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,

@@ -111,8 +111,8 @@ def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
     if a.x is None:
         return Minimiser(None, None, False, a.how)
     if not a.certified:  # where a search stopped, not x*: f may have no minimiser at all
-        return Minimiser(None, None, False, f"argmin proves no minimiser (pass x_star= to "
-                         f"assume one): {a.how}")
+        return Minimiser(None, None, False, f"no certified minimiser from calcopt.argmin "
+                         f"(pass x_star= to assume one): {a.how}")
     x = np.array([float(v) for v in a.x])
     f = float(f_star) if f_star is not None else float(a.value)
     return Minimiser(x, f, bool(a.exact), a.how)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import calcopt
 from calcopt.analysis.certify import certify
 from calcopt.analysis.domain import resolve_domain
+from calcopt.cli.formatting import argmin_json, argmin_lines
 from calcopt.report.analyses import argmin_html
 
 x, y = sp.symbols("x y")
@@ -159,3 +160,11 @@ def test_report_does_not_call_an_uncertified_point_x_star():
     found = calcopt.ArgMin((0.5,), 1.0, False, "certified global minimiser: ...", True, True)
     assert "x* = (x = 0.5)" in argmin_html(found, (x,)) and "certified global" in \
         argmin_html(found, (x,))
+
+
+def test_cli_labels_certified_and_uncertified_points():
+    certified = calcopt.ArgMin((0.5,), 1.0, False, "certified global minimiser: ...", True, True)
+    stopped = calcopt.ArgMin((-5.25,), 2.7e-5, False, "not certified: ...", None, False)
+    assert "[certified global minimiser, unique]" in argmin_lines(certified, (x,))[0]
+    assert "[not proven global]" in argmin_lines(stopped, (x,))[0]
+    assert (argmin_json(certified)["certified"], argmin_json(stopped)["certified"]) == (True, False)

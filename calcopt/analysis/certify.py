@@ -175,6 +175,14 @@ def certify(g: "Graph", dom: Domain, point: Sequence[float]) -> Certificate:
     """The Krawczyk test (module docstring) on boxes around ``point``, grown twice if needed.
 
     ``dom``: the resolved domain of ``g``; ``point``: floats in ``wrt`` order.
+
+    >>> import sympy as sp, calcopt
+    >>> from calcopt.analysis.domain import resolve_domain
+    >>> x = sp.Symbol("x")
+    >>> g = calcopt.compile(x**2)
+    >>> on_bound = certify(g, resolve_domain(g, {x: (1, 2)}), [1.0])
+    >>> on_bound.ok, on_bound.active, on_bound.radius
+    (True, ('x',), 0.0)
     """
     c = np.array(point, dtype=float)
     wrt = dom.wrt

@@ -95,7 +95,16 @@ def _open_end(dom: Domain, x: np.ndarray) -> tuple[str, ...]:
 
 
 def local_search(g: "Graph", dom: Domain, starts: int, seed: int) -> Search:
-    """The best of ``starts`` local searches (see the module docstring), seeded by ``seed``."""
+    """The best of ``starts`` local searches (see the module docstring), seeded by ``seed``.
+
+    >>> import sympy as sp, calcopt
+    >>> from calcopt.analysis.domain import resolve_domain
+    >>> x = sp.Symbol("x")
+    >>> g = calcopt.compile(sp.exp(x))
+    >>> found = local_search(g, resolve_domain(g, {x: (0, 1)}), 2, 0)
+    >>> found.x.tolist(), found.method
+    ([0.0], 'L-BFGS-B')
+    """
     bounds, pts = _starts(dom, starts, np.random.default_rng(seed))
     bounded = any(b != (None, None) for b in bounds)
     kinks = nonsmooth_ops(g)

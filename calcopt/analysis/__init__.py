@@ -8,7 +8,9 @@ Free functions taking a :class:`calcopt.Graph`, networkx style; exported at top 
 Modules, in data-flow order: ``domain`` (what the analysis is about), ``budget`` (time limits
 that hold), ``intervals`` (rigorous enclosures of every node over a box, interval Hessian),
 ``composition`` (curvature by composition rules), ``convexity``, ``conditioning``,
-``stationary``; ``datamean`` (the exact data mean of an objective with params).
+``stationary``, ``minimize`` (arg min) with ``localmin`` (its numeric search) and ``certify``
+(the Krawczyk test that a numeric point is near a zero of the gradient); ``datamean`` (the
+exact data mean of an objective with params).
 """
 
 from .conditioning import Conditioning, conditioning

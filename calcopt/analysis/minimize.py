@@ -19,14 +19,19 @@ Proofs tried, in order (each needs the exact stationary points of
 No stationary point on an open domain (f and its gradient defined on it, no kinks) proves
 that no minimiser exists (:mod:`~calcopt.analysis.unattained`): ``x = value = None``.
 Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients at kinks are
-conventions.  Otherwise: ``scipy.optimize.minimize`` from several starts with calcopt's
-generated ``g.grad`` and ``g.hess`` (``trust-exact``; ``L-BFGS-B`` when there are bounds;
-derivative-free Powell with kinks), labelled ``exact=False`` and "numeric local minimiser".
+conventions.  Otherwise: a numeric local search (:mod:`~calcopt.analysis.localmin`), whose
+point is only where the search stopped until :mod:`~calcopt.analysis.certify` proves a zero
+of the gradient (or a KKT point on a bound) in a small box around it.  With f proven convex,
+that is a global minimiser: ``certified=True``, ``exact=False``, ``how`` begins "certified
+global minimiser" and gives the box radius.  Otherwise ``certified=False``: ``how`` begins
+"not certified" (nothing is proven there; f may have no minimiser at all), or, for a
+non-convex f, "numeric local minimiser" with what the certificate proved (a strict local
+minimiser, a stationary point).
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
 >>> calcopt.argmin(calcopt.compile((x - 1)**2 + 3*(y + 2)**2))
-ArgMin(x=(1, -2), value=0, exact=True, unique=True)
+ArgMin(x=(1, -2), value=0, exact=True, certified=True, unique=True)
   how: convex quadratic + unique stationary point
 """
 
@@ -36,15 +41,15 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
 import sympy as sp
-from scipy import optimize
 
 from .boxmin import box_minimum, is_compact_box
 from .budget import BudgetExceeded, call_with_budget
+from .certify import certify
 from ..errors import OptionError
 from .conditioning import check_timeout, exact_sign, inertia, require_no_params
 from .domain import Domain, resolve_domain
+from .localmin import local_search
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
 from .unattained import no_minimiser
@@ -58,19 +63,30 @@ if TYPE_CHECKING:
 class ArgMin:
     """Result of :func:`argmin`: ``x`` (values in ``wrt`` order: exact SymPy numbers when
     proven, floats otherwise; ``None`` when there is no minimiser), ``value`` (f at ``x``;
-    ``-oo`` when f is unbounded below), ``exact`` (a proven global minimiser), ``unique``
-    (``True``/``False``, ``None`` when not known) and ``how`` (the proof or the method)."""
+    ``-oo`` when f is unbounded below), ``exact`` (a proven global minimiser, exactly),
+    ``unique`` (``True``/``False``, ``None`` when not known), ``how`` (the proof or the
+    method) and ``certified``: a global minimiser provably exists and ``x`` is it (``exact``)
+    or lies within the radius stated in ``how`` of it (float ``x``: a Krawczyk test on
+    ``grad f`` plus proven convexity).  ``certified=False`` with a float ``x``: only where a
+    numeric search stopped, and f may have no minimiser at all.  Default: ``exact`` and ``x``
+    is not ``None``."""
 
     x: tuple | None
     value: Any
     exact: bool
     how: str
     unique: bool | None = None
+    certified: bool | None = None
 
     _repr_html_ = html_repr  # notebook display: a table of the fields
 
+    def __post_init__(self):
+        if self.certified is None:
+            object.__setattr__(self, "certified", bool(self.exact and self.x is not None))
+
     def __repr__(self) -> str:
-        text = f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, unique={self.unique})"
+        text = (f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, "
+                f"certified={self.certified}, unique={self.unique})")
         if self.exact and self.x and not all(sp.sympify(v).is_Rational for v in self.x):
             text += "  ~ x=(" + ", ".join(f"{float(v):.6g}" for v in self.x) + ")"
         return f"{text}\n  how: {self.how}"
@@ -284,89 +300,38 @@ def _convexity(g: "Graph", dom: Domain, timeout: float):
         return None
 
 
-def _starts(dom: Domain, k: int, rng: np.random.Generator):
-    bounds = []
-    for iv in dom.intervals:
-        lo = float(iv.inf) if iv.inf.is_finite else None
-        hi = float(iv.sup) if iv.sup.is_finite else None
-        # open ends: stay a hair inside, where f is defined
-        if lo is not None and iv.left_open:
-            lo += 1e-9 * (1 + abs(lo))
-        if hi is not None and iv.right_open:
-            hi -= 1e-9 * (1 + abs(hi))
-        bounds.append((lo, hi))
-    centre = np.array([0.0 if (lo is None or lo <= 0) and (hi is None or hi >= 0) else
-                       (lo + hi) / 2 if lo is not None and hi is not None else
-                       (lo + 1 if lo is not None else hi - 1) for lo, hi in bounds])
-    pts = [centre]
-    for _ in range(k - 1):
-        p = centre + 2.0 * rng.standard_normal(len(bounds))
-        for j, (lo, hi) in enumerate(bounds):
-            if lo is not None and hi is not None:
-                p[j] = rng.uniform(lo, hi)
-            else:
-                p[j] = np.clip(p[j], lo if lo is not None else -np.inf,
-                               hi if hi is not None else np.inf)
-        pts.append(p)
-    return bounds, pts
-
-
-def _is_local_min(g: "Graph", r, bounds, smooth: bool) -> bool:
-    """Did the run converge to a point that looks like a local minimiser (numerically)?"""
-    if not (r.success and np.isfinite(r.fun) and np.all(np.isfinite(r.x))):
-        return False
-    if not smooth:
-        return True  # Powell's own convergence test is all there is at a kink
-    interior = all((lo is None or v > lo + 1e-7) and (hi is None or v < hi - 1e-7)
-                   for v, (lo, hi) in zip(r.x, bounds))
-    if not interior:
-        return True  # on the boundary: first-order conditions are L-BFGS-B's business
-    hess = g.hess(r.x)
-    scale = 1.0 + np.abs(hess).max() if hess.size else 1.0
-    return bool(np.all(np.isfinite(hess)) and
-                (hess.size == 0 or np.linalg.eigvalsh(hess).min() >= -1e-6 * scale))
-
-
-def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, why: str) -> ArgMin:
-    bounds, pts = _starts(dom, starts, np.random.default_rng(seed))
-    bounded = any(b != (None, None) for b in bounds)
-    kinks = nonsmooth_ops(g)
-    best, lowest = None, None
-    with np.errstate(all="ignore"):
-        for x0 in pts:
-            try:
-                if kinks:  # derivative-free: gradients at kinks are conventions
-                    r = optimize.minimize(g.value, x0, method="Powell",
-                                          bounds=bounds if bounded else None,
-                                          options={"xtol": 1e-10, "ftol": 1e-14})
-                elif bounded:
-                    r = optimize.minimize(g.value, x0, jac=g.grad, method="L-BFGS-B",
-                                          bounds=bounds)
-                else:
-                    r = optimize.minimize(g.value, x0, jac=g.grad, hess=g.hess,
-                                          method="trust-exact")
-            except (ValueError, np.linalg.LinAlgError, ArithmeticError):
-                continue
-            if np.isfinite(r.fun) and (lowest is None or r.fun < lowest):
-                lowest = float(r.fun)
-            if _is_local_min(g, r, bounds, not kinks) and (best is None or r.fun < best.fun):
-                best = r
-    if best is None:
-        seen = "" if lowest is None else f"; lowest value seen {lowest:.6g}, f may be unbounded below"
+def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, convex: bool, strictly: bool,
+             note: str) -> ArgMin:
+    """The local search, and the certificate that decides what its point may be called."""
+    found = local_search(g, dom, starts, seed)
+    ran = f"{starts} starts, {found.method}"
+    if found.x is None:
+        seen = "" if found.lowest is None else \
+            f"; lowest value seen {found.lowest:.6g}, f may be unbounded below"
+        why = "f is proven convex on the domain" if convex else f"not proven global: {note}"
         return ArgMin(None, None, False, f"numeric minimisation found no local minimiser from "
                       f"{starts} starts ({why}{seen})")
-    method = f"Powell, derivative-free: f has kinks ({', '.join(kinks)})" if kinks else \
-        ("L-BFGS-B" if bounded else "trust-exact")
-    how = f"numeric local minimiser from {starts} starts ({method}; {why})"
-    at_open_end = [str(v) for v, xv, iv in zip(dom.wrt, best.x, dom.intervals)
-                   if (iv.left_open and iv.inf.is_finite and xv <= float(iv.inf) + 1e-7 * (
-                       1 + abs(float(iv.inf)))) or (iv.right_open and iv.sup.is_finite and
-                                                    xv >= float(iv.sup) - 1e-7 * (
-                                                        1 + abs(float(iv.sup))))]
-    if at_open_end:
-        how += (f"; it sits at the open end of the domain in {', '.join(at_open_end)}: the "
-                "infimum is probably approached there and not attained")
-    return ArgMin(tuple(float(v) for v in best.x), float(best.fun), False, how)
+    cert = certify(g, dom, found.x)
+    x = tuple(float(v) for v in cert.point)
+    value = float(g.value(cert.point))
+    if not cert.ok:
+        claim = ("f is proven convex on the domain, but no minimiser is proven to exist: a "
+                 "local search also stops far out where grad f is merely small") if convex \
+            else f"not proven global: {note}"
+        if found.open_end:
+            claim += (f"; x sits at the open end of the domain in {', '.join(found.open_end)}: "
+                      "the infimum is probably approached there and not attained")
+        return ArgMin(x, value, False, f"not certified: {cert.why}; x is where a local search "
+                      f"stopped ({ran}); {claim}", None, False)
+    if convex:
+        # a strict local minimiser of a convex f is its only minimiser (the set is convex)
+        return ArgMin(x, value, False, f"certified global minimiser: {cert.why}, and f is "
+                      f"proven convex on the domain (x from a local search, {ran})",
+                      True if strictly or cert.local_min else None, True)
+    kind = "a strict local minimiser" if cert.local_min else \
+        "a stationary point (not proven a local minimiser)"
+    return ArgMin(x, value, False, f"numeric local minimiser from {ran}, certified as {kind}: "
+                  f"{cert.why}; not proven global: {note}", None, False)
 
 
 def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
@@ -404,10 +369,6 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
     if unattained is not None:  # else the numeric search stops far out, where grad f is small
         return ArgMin(None, None, False, unattained)
     cv = None if nonsmooth_ops(g) else _convexity(g, dom, timeout)
-    if cv is not None and cv.is_convex:
-        found = _numeric(g, dom, starts, seed, "f is proven convex on the domain, so a local "
-                         "minimiser is global up to the numeric tolerance")
-        unique = True if cv.strictly and "open end" not in found.how else None
-        return ArgMin(found.x, found.value, False, found.how, unique)
-    return _numeric(g, dom, starts, seed, f"not proven global: no exact proof; stationary "
-                    f"points: {sps_note}")
+    convex = cv is not None and bool(cv.is_convex)
+    return _numeric(g, dom, starts, seed, convex, convex and bool(cv.strictly),
+                    f"no exact proof; stationary points: {sps_note}")

@@ -152,7 +152,8 @@ def argmin_lines(a, wrt) -> list[str]:
         head = f"arg min: none (inf f = {a.value})"
     else:
         head = f"arg min: {point_text(a.x, wrt)}, f = {num_text(a.value)}"
-    status = "proven global minimiser" if a.exact else "not proven global"
+    status = "proven global minimiser" if a.exact else \
+        "certified global minimiser" if a.certified else "not proven global"
     unique = {True: ", unique", False: ", not unique", None: ""}[a.unique]
     lines = [f"{head}  [{status}{unique}]", f"  how: {a.how}"]
     if a.x is not None and not all(sp.sympify(v).is_Rational for v in a.x):
@@ -164,7 +165,7 @@ def argmin_lines(a, wrt) -> list[str]:
 def argmin_json(a) -> dict:
     return {"x": None if a.x is None else [num_json(v) for v in a.x],
             "value": num_json(a.value),
-            "exact": a.exact, "unique": a.unique, "how": a.how}
+            "exact": a.exact, "certified": a.certified, "unique": a.unique, "how": a.how}
 
 
 __all__ = ["COMPACT_CHARS", "num_json", "num_text", "shown", "tree_size"]

@@ -36,8 +36,9 @@ class Curvature:
 
 @dataclass(frozen=True)
 class Minimiser:
-    """``x`` (float array or None), ``f`` (f(x*) as float or None), ``exact`` (proven global
-    minimiser), ``how``."""
+    """``x`` (float array or None: no minimiser is known, or ``calcopt.argmin`` could not
+    certify the point it found), ``f`` (f(x*) as float or None), ``exact`` (proven global
+    minimiser, exactly), ``how``."""
 
     x: np.ndarray | None
     f: float | None
@@ -109,6 +110,9 @@ def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
     a = argmin(g)
     if a.x is None:
         return Minimiser(None, None, False, a.how)
+    if not a.certified:  # where a search stopped, not x*: f may have no minimiser at all
+        return Minimiser(None, None, False, f"no certified minimiser from calcopt.argmin "
+                         f"(pass x_star= to assume one): {a.how}")
     x = np.array([float(v) for v in a.x])
     f = float(f_star) if f_star is not None else float(a.value)
     return Minimiser(x, f, bool(a.exact), a.how)

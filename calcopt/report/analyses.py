@@ -156,10 +156,14 @@ def argmin_html(a, wrt) -> str:
     if a.x is None:
         return f"<p>No minimiser found: {esc(a.how)}</p>"
     point = ", ".join(f"{n} = {v}" for n, v in zip(wrt, a.x))
-    label = "proven global minimiser" if a.exact else "numeric (not a proof)"
+    if not a.certified:  # not x*: only where a numeric search stopped
+        return (f'<p class="verdict">No global minimiser proven; a numeric search stopped at '
+                f'({esc(point)}), f = {esc(a.value)} <span class="unknown">[numeric, not '
+                f'certified as x*]</span></p><p>How: {esc(a.how)}</p>')
+    label = "proven global minimiser" if a.exact else \
+        "certified global minimiser (within the radius below)"
     return (f'<p class="verdict">x* = ({esc(point)}), f(x*) = {esc(a.value)} '
-            f'<span class="{"good" if a.exact else "unknown"}">[{label}]</span></p>'
-            f"<p>How: {esc(a.how)}</p>")
+            f'<span class="good">[{label}]</span></p><p>How: {esc(a.how)}</p>')
 
 
 def cost_html(p: Problem) -> str:

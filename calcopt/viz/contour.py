@@ -141,7 +141,7 @@ def _minimiser(g: Graph, x_star: Any) -> np.ndarray | None:
         am = argmin(g, timeout=3.0, starts=1)
     except CalcoptError:
         return None
-    if not am.exact or am.x is None or am.unique is False:
+    if not am.certified or am.x is None or am.unique is False:
         return None
     try:
         return np.array([float(v) for v in am.x])

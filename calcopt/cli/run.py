@@ -181,6 +181,7 @@ def execute(args: argparse.Namespace) -> Outcome:
     >>> out.run.x.tolist(), out.prediction.quantity, out.check.holds
     ([0.0], 'distance', True)
     """
+    tight = _tight(getattr(args, "tight", None))  # before the run: a missing extra is bad input
     obj, data, data_from = _objective_and_data(args)
     g = obj.graph
     x0 = _start(args, obj)
@@ -198,7 +199,6 @@ def execute(args: argparse.Namespace) -> Outcome:
                     record_every=args.record_every, progress=progress, **settings)
                 for seed in seeds(args.seed, args.runs)]
         run = runs[0]
-    tight = _tight(getattr(args, "tight", None))
     p, no_p = _predict(g, args.method, x0, on_data, {**settings, **tight})
     no_worst = None
     if tight and p is None:  # the method may have a bound PEPit cannot model (Armijo)

@@ -238,12 +238,17 @@ def test_check_names_the_settings_a_run_does_not_share_with_the_prediction():
         calcopt.check(calcopt.gd(calcopt.compile(x**2), [1.0], step=0.1, iters=3), pred)
 
 
-def test_check_names_sgd_settings_that_differ():
-    w, v, a_, b_, c_ = sp.symbols("w v a b c")
-    g = calcopt.compile((a_*w + b_*v - c_)**2 / 2, wrt=[w, v], params=[a_, b_, c_])
+def least_squares(n):
+    """Least squares in (w, v) on n noisy samples (a, b, c) of c = a + 2 b (seed 2)."""
+    a, b, c, w, v = sp.symbols("a b c w v")
+    g = calcopt.compile((a*w + b*v - c)**2 / 2, wrt=[w, v], params=[a, b, c])
     rng = np.random.default_rng(2)
-    F = rng.normal(size=(200, 2))
-    D = np.column_stack([F, F @ [1.0, 2.0] + 0.3 * rng.normal(size=200)])
+    F = rng.normal(size=(n, 2))
+    return g, np.column_stack([F, F @ [1.0, 2.0] + 0.3 * rng.normal(size=n)])
+
+
+def test_check_names_sgd_settings_that_differ():
+    g, D = least_squares(200)
     pred = calcopt.predict(g, method="sgd", step=0.1, batch_size=4, data=D, x0=[0.0, 0.0])
     same = [calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, step=0.1, iters=200, seed=s,
                         record_every=25) for s in range(2)]
@@ -328,11 +333,7 @@ def test_bound_takes_integers_and_floats():
 
 
 def test_sgd_predictions_and_checks():
-    a, b, c, w, v = sp.symbols("a b c w v")
-    g = calcopt.compile((a*w + b*v - c)**2 / 2, wrt=[w, v], params=[a, b, c])
-    rng = np.random.default_rng(2)
-    F = rng.normal(size=(1000, 2))
-    D = np.column_stack([F, F @ [1.0, 2.0] + 0.3 * rng.normal(size=1000)])
+    g, D = least_squares(1000)
     inv = calcopt.predict(g, method="sgd", schedule="inverse", batch_size=4, data=D,
                           x0=[0.0, 0.0])
     assert inv.order == -1.0 and "Theorem 4.7" in inv.source

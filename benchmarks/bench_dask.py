@@ -12,7 +12,7 @@ when the first is over 1 s, marked ``*``) with:
   pass;
 * ``cluster 1`` / ``cluster 2``: a ``LocalCluster`` of 1 or 2 worker processes (1 thread
   each), the data generated on the workers and persisted in their memory when it fits
-  (``calcopt.daskdata.PERSIST_SHARE``), else generated during the pass.
+  (``calcopt.data.lazy.PERSIST_SHARE``), else generated during the pass.
 
 ``peak`` is the calling process's peak allocation during one gradient (``tracemalloc``: NumPy
 buffers included, worker processes not); ``Msamples/s/worker`` the throughput per worker
@@ -112,7 +112,7 @@ def bench(sizes: list[int]) -> dict:
             ref = out if ref is None else ref
             del Xd
             for workers, (cluster, client) in clusters.items():
-                data = calcopt.numeric.as_data(generated(N), g.params).using(client)
+                data = calcopt.data.points.as_data(generated(N), g.params).using(client)
                 held = data.persisted()
                 where = "persisted in cluster" if held is not data else "generated per pass"
                 if held is not data:

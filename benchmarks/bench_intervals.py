@@ -4,7 +4,7 @@
 A graph of a few hundred nodes (sums of ``exp``, ``sin``, ``log``, products and powers of
 the variables) is evaluated over a box three ways, walking the same pre-extracted node list:
 
-* **arb endpoints**: calcopt's interval extensions (``calcopt.intervalarith``: float
+* **arb endpoints**: calcopt's interval extensions (``calcopt.interval.arith``: float
   endpoints, each computed by ``arb`` at 53 bits and rounded outward);
 * **mpmath.iv**: ``mpmath.iv`` intervals at 53 bits (outward rounded endpoints);
 * **arb balls**: plain ``arb`` midpoint-radius balls (for reference: fastest, but a ball
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import calcopt  # noqa: E402
-from calcopt import intervalarith as ia  # noqa: E402
+from calcopt.interval import arith as ia  # noqa: E402
 from calcopt.analysis.domain import resolve_domain  # noqa: E402
 from calcopt.analysis.intervals import enclosures, node_enclosures  # noqa: E402
 from calcopt.primitives import BY_NAME  # noqa: E402

@@ -146,7 +146,7 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
     """One SGD step (sampling with replacement included) per call: hand NumPy, calcopt's
     sample-mean code, and the per-feature scalar code of the generic numpy back end (what
     the graph gave before linear forms); each keeps its own iterate and random stream."""
-    from calcopt import numeric
+    from calcopt.codegen.source import program as numeric
 
     n, d = X.shape
     state = {k: (np.zeros(d), np.random.default_rng(seed)) for k in ("hand", "calcopt", "scalar")}
@@ -180,7 +180,7 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
 
 
 def bench_sgd_logistic(quick: bool) -> None:
-    from calcopt import numeric
+    from calcopt.codegen.source import program as numeric
 
     batches = (1, 32, 256) if quick else (1, 32, 256, 4096)
     n_samples, run_steps = 10_000, 500 if quick else 2000

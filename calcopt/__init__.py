@@ -15,10 +15,10 @@ from .errors import (CalcoptError, ComplexValueError, ComputeError, DataError, D
                      MissingDependencyError, OptionError, ParseError, PointError, RelationalError,
                      ShapeError, SymbolError, UnevaluatedError, UnsupportedOperationError)
 from .graph import Graph, compile
-from .daskload import load_data
+from .data.load import load_data
 from .primitives import PRIMITIVES, supported_operations
-from .parse import parse  # rebinds calcopt.parse (the module) to the function
-from .parse_args import parse_box, parse_domain, parse_point
+from .text.parse import parse
+from .text.domains import parse_box, parse_domain, parse_point
 from .analysis import (ArgMin, Conditioning, Convexity, StationaryPoint, StationaryPoints, argmin,
                        conditioning, convexity, stationary_points)
 from .optim import (MinibatchVariance, Prediction, RateCheck, Run, check, gd,

@@ -1,9 +1,9 @@
 """The user-facing :class:`Graph` and :func:`compile`.
 
-A :class:`Graph` is a node table (see :mod:`calcopt.table`) plus the roles of its leaves
+A :class:`Graph` is a node table (see :mod:`calcopt.ir.table`) plus the roles of its leaves
 (``wrt`` variables, ``params`` data symbols) and its outputs.  It is the facade over the
-layers below: the compiler builds it, :mod:`calcopt.ad` differentiates its table,
-:mod:`calcopt.codegen`/:mod:`calcopt.numeric` evaluate it.  Derivative graphs are Graphs
+layers below: the compiler builds it, :mod:`calcopt.ad.sweeps` differentiates its table,
+:mod:`calcopt.codegen.source`/:mod:`calcopt.codegen.program` evaluate it.  Derivative graphs are Graphs
 too, so their numeric code and further derivatives come for free.
 
 Examples
@@ -34,14 +34,16 @@ import numpy as np
 import scipy.sparse
 import sympy as sp
 
-from . import ad, numeric
-from .compiler import compile_into, natural_key
-from .cost import CostReport, operations, tree_size
-from .sparsity import Coloring
+from .ad import sweeps as ad
+from .codegen.program import Program
+from .data.points import as_data, as_point
+from .ir.compiler import compile_into, natural_key
+from .ad.cost import CostReport, operations, tree_size
+from .ad.sparsity import Coloring
 from .errors import (ComplexValueError, InvalidInputError, OptionError, PointError,
                      RelationalError, ShapeError, SymbolError)
 from .primitives import CONST, PRIMITIVES, SYMBOL
-from .table import Builder, NodeTable, to_sympy
+from .ir.table import Builder, NodeTable, to_sympy
 
 if TYPE_CHECKING:
     import networkx
@@ -194,7 +196,7 @@ class Graph:
         """The exact expression(s): a SymPy expression, or a Matrix/tuple like the input.
 
         ``cse=True``: ``(replacements, reduced)`` shaped like ``sympy.cse(g.to_sympy())``, with
-        the graph's shared nodes named ``w0, w1, ...`` (see :mod:`calcopt.cse`).
+        the graph's shared nodes named ``w0, w1, ...`` (see :mod:`calcopt.ir.cse`).
 
         >>> import sympy as sp, calcopt
         >>> x = sp.Symbol("x")
@@ -204,7 +206,7 @@ class Graph:
         ([(w0, exp(x)), (w1, w0 + 1)], [Matrix([[w0*(-w0/w1**2 + 1/w1)]])])
         """
         if cse:
-            from .cse import table_cse
+            from .ir.cse import table_cse
             reps, exprs = table_cse(self._table, self._outputs)
             if self._shape is not None and len(self._shape) == 2:
                 return reps, [sp.Matrix(*self._shape, exprs)]
@@ -251,10 +253,10 @@ class Graph:
 
     # --- numeric evaluation ---------------------------------------------------------------------
 
-    def _program(self) -> numeric.Program:
+    def _program(self) -> Program:
         prog = self._cache.get("program")
         if prog is None:
-            prog = self._cache["program"] = numeric.Program(
+            prog = self._cache["program"] = Program(
                 self._table, self._outputs, self._var_ids, self._param_ids)
         return prog
 
@@ -280,9 +282,9 @@ class Graph:
         """
         return self._program().function("math" if backend == "auto" else backend)
 
-    def _eval(self, point: Point, data: Data, backend: str, program: numeric.Program) -> np.ndarray:
-        x = numeric.as_point(point, self._wrt)
-        return program.evaluate(x, numeric.as_data(data, self._params), backend)
+    def _eval(self, point: Point, data: Data, backend: str, program: Program) -> np.ndarray:
+        x = as_point(point, self._wrt)
+        return program.evaluate(x, as_data(data, self._params), backend)
 
     def value(self, point: Point, data: Data = None, backend: str = "auto") -> float | np.ndarray:
         """The value at ``point``; with ``data``, the mean over the samples.
@@ -453,19 +455,19 @@ class Graph:
                    backend: str) -> np.ndarray:
         """Evaluate a derivative graph whose inputs are ``wrt`` followed by ``extra`` values:
         a tangent (one entry per variable) or a cotangent (one per output)."""
-        x = numeric.as_point(point, self._wrt)
+        x = as_point(point, self._wrt)
         if what == "cotangent":
             m = len(self._outputs)
-            e = numeric.as_point(extra, self._aux_symbols("u", m), what, f"{m} outputs")
+            e = as_point(extra, self._aux_symbols("u", m), what, f"{m} outputs")
         else:
-            e = numeric.as_point(extra, self._wrt, what)
+            e = as_point(extra, self._wrt, what)
         try:
             batch = np.broadcast_shapes(x.shape[:-1], e.shape[:-1])
         except ValueError:
             raise PointError(f"point shape {x.shape} and {what} shape {e.shape} do not broadcast") from None
         xe = np.concatenate([np.broadcast_to(x, batch + x.shape[-1:]),
                              np.broadcast_to(e, batch + e.shape[-1:])], axis=-1)
-        return graph._program().evaluate(xe, numeric.as_data(data, self._params), backend)
+        return graph._program().evaluate(xe, as_data(data, self._params), backend)
 
     def _split(self, out: np.ndarray):
         """(values, derivatives) from an evaluated ``[outputs..., derivatives...]`` graph."""
@@ -500,7 +502,7 @@ class Graph:
         (array([6., 5.]), array([13., 12.]))
         """
         if self.is_scalar:
-            c = numeric.as_point(cotangent, (sp.Symbol("cotangent"),), "cotangent", "1 output")
+            c = as_point(cotangent, (sp.Symbol("cotangent"),), "cotangent", "1 output")
             if c.shape != (1,):
                 raise PointError(f"the cotangent of a scalar graph is one number; got shape {c.shape}")
             g = self._value_and_gradient()
@@ -642,7 +644,7 @@ class Graph:
                [1, 0, 0],
                [0, 0, 1]])
         """
-        from . import sparsity
+        from .ad import sparsity
 
         def build():
             gg = self.gradient_graph()
@@ -664,7 +666,7 @@ class Graph:
         >>> calcopt.compile(f).hessian_coloring().n_colors
         3
         """
-        from . import sparsity
+        from .ad import sparsity
 
         if "coloring" not in self._cache:
             self._cache["coloring"] = sparsity.distance2_coloring(self.hessian_sparsity())
@@ -776,7 +778,7 @@ class Graph:
         array([[4., 2.],
                [2., 0.]])
         """
-        x = numeric.as_point(point, self._wrt)
+        x = as_point(point, self._wrt)
         if x.ndim != 1:
             raise PointError(f"hess takes one point; got shape {x.shape}")
         n = len(self._wrt)
@@ -793,7 +795,7 @@ class Graph:
     def cost(self) -> CostReport:
         """Operation counts of f, one jvp/vjp sweep, full gradients and Hessians; DAG vs tree size.
 
-        See :class:`calcopt.cost.CostReport` (weights per primitive: its ``cost`` field).
+        See :class:`calcopt.ad.cost.CostReport` (weights per primitive: its ``cost`` field).
 
         >>> import sympy as sp, calcopt
         >>> x, y = sp.symbols("x y")

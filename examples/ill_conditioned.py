@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import calcopt
-from calcopt.defaults import default_objective
+from calcopt.report.defaults import default_objective
 
 
 def main(out: Path) -> None:

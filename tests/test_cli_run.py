@@ -404,7 +404,7 @@ def test_top_level_help_lists_run(capsys):
 def test_small_data_files_are_read_into_memory_even_with_dask(tmp_path, monkeypatch):
     pytest.importorskip("dask.array")
     from calcopt.cli.loading import data_option
-    from calcopt.daskdata import DaskData
+    from calcopt.data.lazy import DaskData
     path = tmp_path / "d.csv"
     path.write_text("a,t\n1,2\n2,4\n3,6\n")
     small = data_option(str(path), ["a", "t"])

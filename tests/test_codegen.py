@@ -15,9 +15,9 @@ import pytest
 import sympy as sp
 
 import calcopt
-from calcopt import codegen
-from calcopt.compiler import compile_into
-from calcopt.table import NodeTable
+from calcopt.codegen import source as codegen
+from calcopt.ir.compiler import compile_into
+from calcopt.ir.table import NodeTable
 
 x, y, z = sp.symbols("x y z", real=True)
 a = sp.Symbol("a", real=True)

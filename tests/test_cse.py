@@ -4,8 +4,8 @@ import sympy as sp
 from hypothesis import given, settings
 
 import calcopt
-from calcopt.cse import expand_cse, table_cse, use_counts
-from calcopt.table import Builder, NodeTable
+from calcopt.ir.cse import expand_cse, table_cse, use_counts
+from calcopt.ir.table import Builder, NodeTable
 from strategies import SYMBOLS, expressions
 
 x, y = sp.symbols("x y", real=True)

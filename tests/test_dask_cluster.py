@@ -56,7 +56,7 @@ def expected(client):
 def test_gradient_of_data_larger_than_a_worker_without_losing_one(client, expected):
     assert big().nbytes > 300 * 2**20
     pids = client.run(os.getpid)
-    data = calcopt.numeric.as_data(big(), G.params).using(client)
+    data = calcopt.data.points.as_data(big(), G.params).using(client)
     out = data.program_mean(G.gradient_graph().function("numpy"), X0[None, :], D)[0]
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
     assert client.run(os.getpid) == pids  # no worker was killed (or restarted)
@@ -81,9 +81,9 @@ def test_runs_with_client_equal_the_local_scheduler(client):
 
 def test_dask_current_client_is_used(client):
     data = da.from_array(SMALL, chunks=(700, D + 1))
-    assert calcopt.numeric.as_data(data, G.params).current_client() is None
+    assert calcopt.data.points.as_data(data, G.params).current_client() is None
     with client.as_current():
-        assert calcopt.numeric.as_data(data, G.params).current_client() is client
+        assert calcopt.data.points.as_data(data, G.params).current_client() is client
         value = G.value(X0, data=data)
     np.testing.assert_allclose(value, G.value(X0, data=SMALL), rtol=1e-12)
 

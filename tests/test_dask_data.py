@@ -127,7 +127,7 @@ def test_sgd_batches_from_a_chunk_with_a_nonfinite_sample_are_refused():
 
 
 def test_clean_data_is_still_one_pass_per_mean(monkeypatch):
-    from calcopt import daskdata
+    from calcopt.data import lazy as daskdata
     calls = []
     real = daskdata.DaskData.compute
     monkeypatch.setattr(daskdata.DaskData, "compute",

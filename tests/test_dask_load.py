@@ -55,8 +55,8 @@ def test_a_csv_is_read_lazily(files, monkeypatch):
     data = calcopt.load_data(str(files / "part*.csv"), params=G.params)
     assert data.shape[1] == 2 and data.numblocks == (3, 1)        # a block per small file
     assert np.isnan(data.shape[0])                                # rows: known once read
-    assert calcopt.daskdata.as_dask_data(data, G.params).chunk_sizes() == (300, 300, 300)
-    monkeypatch.setattr(calcopt.daskload, "CHUNK_BYTES", 4096)    # blocks of ~4 KiB of a file
+    assert calcopt.data.lazy.as_dask_data(data, G.params).chunk_sizes() == (300, 300, 300)
+    monkeypatch.setattr(calcopt.data.load, "CHUNK_BYTES", 4096)    # blocks of ~4 KiB of a file
     data = calcopt.load_data(files / "part0.csv", params=G.params)
     assert data.numblocks[0] > 2
     np.testing.assert_array_equal(data.compute(), X[:300])

@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 import calcopt
-from calcopt import daskdata
+from calcopt.data import lazy as daskdata
 from calcopt.optim.chunked import chunk_batches, chunk_batches_per_epoch
 
 da = pytest.importorskip("dask.array")

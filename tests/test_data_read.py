@@ -1,4 +1,4 @@
-"""calcopt.dataread and load_data(lazy=False): the in-memory reader (no dask), equal to the lazy
+"""calcopt.data.read and load_data(lazy=False): the in-memory reader (no dask), equal to the lazy
 one on every format; a bad file is the same DataError both ways (CSV: with its line)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 import sympy as sp
 
 import calcopt
-from calcopt import DataError, OptionError, daskload, dataread
+from calcopt import DataError, OptionError
+from calcopt.data import load as daskload, read as dataread
 
 A, T = sp.symbols("a t")
 X = np.array([[1.0, 2.0], [2.5, -1e-3], [3.0, 7.0], [-4.0, 0.5]])
@@ -22,7 +23,7 @@ def lazily(path, names=("a", "t"), **kw):
     """load_data's lazy result with every chunk read (the CLI's way), as NumPy."""
     pytest.importorskip("dask.array")
     data = calcopt.load_data(path, list(names), **kw)
-    checked = calcopt.daskdata.as_dask_data(data, [sp.Symbol(n) for n in names]).checked()
+    checked = calcopt.data.lazy.as_dask_data(data, [sp.Symbol(n) for n in names]).checked()
     return np.asarray(checked.array.compute())
 
 

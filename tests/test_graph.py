@@ -174,7 +174,7 @@ def test_unevaluated_input_keeps_its_structure_and_converts_back_canonically():
 
 def test_node_table_hash_conses_operations_and_leaves():
     from calcopt.primitives import CODE
-    from calcopt.table import NodeTable
+    from calcopt.ir.table import NodeTable
 
     t = NodeTable()
     xi, yi = t.symbol(x), t.symbol(y)

@@ -11,9 +11,10 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import calcopt
-from calcopt import numeric
+from calcopt.codegen.program import sample_means
+from calcopt.data.points import as_data
 from calcopt.primitives import LINEAR_FORM_MIN_TERMS
-from calcopt.table import Builder, NodeTable, to_sympy
+from calcopt.ir.table import Builder, NodeTable, to_sympy
 from helpers import assert_close, exact_equal, sympy_gradient
 
 D = 9
@@ -160,8 +161,8 @@ def test_sample_means_agree_with_graph_evaluation(name, what):
     g = graph(name)
     data = data_for(g, n=11)
     x = np.random.default_rng(3).normal(size=D)
-    prog = numeric.sample_means(g, what)
-    arrays = prog.prepare(numeric.as_data(data, g.params))
+    prog = sample_means(g, what)
+    arrays = prog.prepare(as_data(data, g.params))
     expected = {"value": [g.value(x, data=data)], "gradient": g.grad(x, data=data),
                 "value_and_gradient": np.concatenate([[g.value(x, data=data)],
                                                       g.grad(x, data=data)])}[what]
@@ -177,12 +178,12 @@ def test_sample_means_agree_with_graph_evaluation(name, what):
 
 def test_logistic_gradient_is_two_mat_vecs_and_matches_hand_numpy():
     g = graph("logistic")
-    prog = numeric.sample_means(g, "gradient")
+    prog = sample_means(g, "gradient")
     assert prog.layout == [("column", (D,)), ("stack", tuple(range(D)))]
     assert prog.source.count("@") == 2 and "@ x)" in prog.source   # X @ w and s @ X
     rng = np.random.default_rng(4)
     X, y, w = rng.normal(size=(50, D)), np.sign(rng.normal(size=50)), rng.normal(size=D)
-    arrays = prog.prepare(numeric.as_data(np.column_stack([X, y]), g.params))
+    arrays = prog.prepare(as_data(np.column_stack([X, y]), g.params))
     s = -y / (1 + np.exp(y * (X @ w)))
     assert_close(prog.function(w, arrays), X.T @ s / len(y), 1e-13, "X^T s / N")
 
@@ -192,11 +193,11 @@ def test_pairs_in_any_order_and_scaled_forms():
     expr = sp.exp(sp.Add(*[A[i] * W[i] if i % 2 else W[i] * A[i] for i in range(D)]) / 4)
     g = calcopt.compile(expr, wrt=W[::-1], params=A)
     assert g.op_counts()["linear_form"] == 1 and g.to_sympy() == expr
-    prog = numeric.sample_means(g)
+    prog = sample_means(g)
     assert "(d0 @ x)" in prog.source and prog.layout == [("stack", tuple(range(D))[::-1])]
     data = data_for(g)
     x = np.linspace(-1, 1, D)
-    assert_close(prog(x, prog.prepare(numeric.as_data(data, g.params))),
+    assert_close(prog(x, prog.prepare(as_data(data, g.params))),
                  g.grad(x, data=data), 1e-12, "gradient")
 
 
@@ -204,29 +205,29 @@ def test_form_over_scattered_variables_gathers_them():
     xs = sp.symbols("x0:16")
     expr = sp.cos(dot(xs[::2], A[:8])) + xs[1] ** 2
     g = calcopt.compile(expr, wrt=xs, params=A[:8])
-    prog = numeric.sample_means(g, "value_and_gradient")
+    prog = sample_means(g, "value_and_gradient")
     assert "@ np.take(x, _i" in prog.source
     data = data_for(g)
     x = np.linspace(-1, 1, 16)
     expected = np.concatenate([[g.value(x, data=data)], g.grad(x, data=data)])
-    assert_close(prog(x, prog.prepare(numeric.as_data(data, g.params))), expected, 1e-12, "vg")
+    assert_close(prog(x, prog.prepare(as_data(data, g.params))), expected, 1e-12, "vg")
 
 
 def test_sample_means_without_params_and_of_a_vector_graph():
     xs = sp.symbols("x0:3")
     g = calcopt.compile(xs[0] ** 2 + xs[1] * xs[2])
-    prog = numeric.sample_means(g, "value_and_gradient")
+    prog = sample_means(g, "value_and_gradient")
     assert prog.layout == [] and prog.prepare(None) == ()
     assert_close(prog(np.array([1.0, 2.0, 3.0]), ()), [7.0, 2.0, 3.0, 2.0], 0, "no data")
     vec = calcopt.compile([xs[0] * b, xs[1] + 1], wrt=xs[:2], params=[b])
-    prog = numeric.sample_means(vec, "value")
-    arrays = prog.prepare(numeric.as_data({b: [1.0, 3.0]}, vec.params))
+    prog = sample_means(vec, "value")
+    arrays = prog.prepare(as_data({b: [1.0, 3.0]}, vec.params))
     assert_close(prog(np.array([2.0, 5.0]), arrays), [4.0, 6.0], 0, "vector value")
 
 
 def test_sample_means_rejects_unknown_what():
     with pytest.raises(calcopt.OptionError, match="what must be one of"):
-        numeric.sample_means(graph("logistic"), "hessian")
+        sample_means(graph("logistic"), "hessian")
 
 
 @settings(max_examples=15, deadline=None)
@@ -241,8 +242,8 @@ def test_property_form_value_and_gradient(k, seed, flips):
     X, w = rng.normal(size=(5, k)), rng.normal(size=k)
     z = X @ w
     assert_close(g.value(w, data=X), np.mean(z**2), 1e-12, "value")
-    prog = numeric.sample_means(g)
-    assert_close(prog(w, prog.prepare(numeric.as_data(X, g.params))), 2 * X.T @ z / 5, 1e-12,
+    prog = sample_means(g)
+    assert_close(prog(w, prog.prepare(as_data(X, g.params))), 2 * X.T @ z / 5, 1e-12,
                  "gradient")
 
 
@@ -272,19 +273,19 @@ def test_backprop_adjoints_of_the_variables_are_the_gradient():
 
 def test_prepare_uses_columns_of_one_matrix_in_place_and_copies_otherwise():
     g = graph("logistic")
-    prog = numeric.sample_means(g)
+    prog = sample_means(g)
     rng = np.random.default_rng(6)
     Xy = rng.normal(size=(20, D + 1))
-    [_, view] = prog.prepare(numeric.as_data(Xy, g.params))
+    [_, view] = prog.prepare(as_data(Xy, g.params))
     assert np.shares_memory(view, Xy) and not view.flags.writeable
     assert np.array_equal(view, Xy[:, :D])
     # Columns out of order, or from separate arrays: a fresh C-ordered copy.
     data = {**{a: Xy[:, D - 1 - j] for j, a in enumerate(A)}, b: Xy[:, D]}
-    [_, copy] = prog.prepare(numeric.as_data(data, g.params))
+    [_, copy] = prog.prepare(as_data(data, g.params))
     assert not np.shares_memory(copy, Xy) and copy.flags.c_contiguous
     assert np.array_equal(copy, Xy[:, D - 1::-1])
     shared: dict = {}
-    first = prog.prepare(numeric.as_data(data, g.params), shared)
-    again = numeric.sample_means(g, "value_and_gradient").prepare(
-        numeric.as_data(data, g.params), shared)
+    first = prog.prepare(as_data(data, g.params), shared)
+    again = sample_means(g, "value_and_gradient").prepare(
+        as_data(data, g.params), shared)
     assert first[1] is again[1]

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 import calcopt
-from calcopt import numeric
+from calcopt.codegen.program import sample_means
 from calcopt.errors import DataError, OptionError, PointError
 
 w, v, a, b, c = sp.symbols("w v a b c")
@@ -52,7 +52,7 @@ def test_reproducible_and_data_forms_agree():
 
 def test_one_vectorised_call_per_step(monkeypatch):
     g, D = lstsq(N=300)
-    prog = numeric.sample_means(g, "gradient")
+    prog = sample_means(g, "gradient")
     calls = []
     original = prog.function
 

@@ -13,10 +13,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import calcopt
-from calcopt.parse import symbol_factory
+from calcopt.text.parse import symbol_factory
 from calcopt.primitives import BY_NAME, PRIMITIVES
-from calcopt.reader import _Reader
-from calcopt.vocabulary import FUNCTIONS, Limits, text_functions
+from calcopt.text.reader import _Reader
+from calcopt.text.vocabulary import FUNCTIONS, Limits, text_functions
 from strategies import SYMBOLS, expressions
 
 x, y, z, e, a, b, c = sp.symbols("x y z e a b c", real=True)

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import calcopt
-from calcopt.defaults import default_objective
+from calcopt.report.defaults import default_objective
 from calcopt.optim.variance import predicted_variance
 
 X, Y = sp.symbols("x y")

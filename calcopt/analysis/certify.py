@@ -13,7 +13,7 @@ interval enclosure ``G(c)`` of ``grad f(c)`` and ``H(X)`` of the Hessian over ``
     K(X) = c - Y G(c) + (I - Y H(X)) (X - c)
 
 lies in the interior of ``X``, then ``grad f`` has exactly one zero in ``X``, and it lies in
-``K(X)``.  Every enclosure is outward rounded (:mod:`calcopt.intervalarith`, python-flint
+``K(X)``.  Every enclosure is outward rounded (:mod:`calcopt.interval.arith`, python-flint
 ``arb``); the products and sums of the formula are ``arb`` balls.  The test needs ``f`` twice
 continuously differentiable on ``X`` (every node defined and smooth there, checked on the
 enclosures) and ``X`` inside the domain.
@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from flint import arb
 
-from .. import intervalarith as ia
+from ..interval import arith as ia
 from .domain import Domain
 from .intervals import _gershgorin, _nonsmooth_node, node_enclosures
 from .psd import nonsmooth_ops

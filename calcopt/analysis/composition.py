@@ -4,7 +4,7 @@ with the interval bounds of every node, in the style of SUSPECT).
 From the leaves up, every node gets a curvature (``"constant"``, ``"affine"``, ``"convex"``,
 ``"concave"`` or ``None``), using what the primitive table knows about its operation over the
 enclosures of its arguments (fields ``curvature`` and ``monotonicity``, see
-:mod:`calcopt.shape_rules`) and the DCP composition rule (Grant, Boyd & Ye, 2006):
+:mod:`calcopt.primitives.shape_rules`) and the DCP composition rule (Grant, Boyd & Ye, 2006):
 ``h(g_1, ..., g_k)`` is convex when ``h`` is convex (or affine) on the box and each ``g_i`` is
 affine, or convex where ``h`` is nondecreasing in it, or concave where ``h`` is nonincreasing
 in it (arguments ``h`` does not depend on there are free); concave dually.  Some compositions
@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
-from .. import shape_rules as sr
+from ..primitives import shape_rules as sr
 from .domain import Domain
 from .intervals import _as_domain, _program, _short, box_intervals, node_enclosures
 

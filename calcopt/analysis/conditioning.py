@@ -36,12 +36,12 @@ import numpy as np
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
-from .. import numeric
+from ..data.points import as_point, by_position
 from ..errors import DomainError, InvalidInputError, OptionError, PointError
 from .budget import BudgetExceeded, call_with_budget
 from .domain import resolve_domain
 from .psd import nonsmooth_ops
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -236,7 +236,7 @@ def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) ->
 def _exact_entries(at: Any, wrt: Sequence[sp.Symbol]) -> list[sp.Expr] | None:
     """The exact coordinates of ``at`` (``None`` when any is a float: numeric path)."""
     if isinstance(at, Mapping):
-        given = numeric._by_position(at, wrt, "at", PointError)
+        given = by_position(at, wrt, "at", PointError)
         raw = [given[i] for i in range(len(wrt))]
     else:
         raw = list(np.asarray(at, dtype=object).ravel())
@@ -257,7 +257,7 @@ def _exact_entries(at: Any, wrt: Sequence[sp.Symbol]) -> list[sp.Expr] | None:
 
 def _at_point(g: "Graph", at: Any, timeout: float) -> Conditioning:
     wrt = g.wrt
-    x = numeric.as_point(at, wrt, "at")
+    x = as_point(at, wrt, "at")
     if x.ndim != 1:
         raise PointError(f"at= takes one point; got shape {x.shape}")
     if not np.all(np.isfinite(x)):

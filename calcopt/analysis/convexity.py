@@ -46,7 +46,7 @@ from .proofs import (SIDES, by_composition, by_constant_hessian, by_intervals, b
 from .intervals import enclosures
 from .psd import blocks, nonsmooth_ops
 from .witness import Witness
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..errors import DataError
 from ..graph import Graph, compile
-from ..numeric import as_data
+from ..data.points import as_data
 
 MAX_SAMPLES = 200
 

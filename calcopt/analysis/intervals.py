@@ -11,7 +11,7 @@
   *A global optimization method, alphaBB*, Comput. Chem. Eng. 22, 1998, eqs. 23-24), as exact
   Rationals.
 
-Why python-flint ``arb`` (through :mod:`calcopt.intervalarith`) and not ``mpmath.iv``:
+Why python-flint ``arb`` (through :mod:`calcopt.interval.arith`) and not ``mpmath.iv``:
 measured with ``python benchmarks/bench_intervals.py`` on the development machine (a 296-node
 graph of ``exp``/``sin``/``cos``/``log``/``sqrt``/products/powers in 16 variables over a box
 of widths 1, the same pre-extracted node list walked by both): float endpoints computed by
@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from .. import intervalarith as ia
+from ..interval import arith as ia
 from ..primitives import BY_NAME
 from .domain import Domain, resolve_domain
 

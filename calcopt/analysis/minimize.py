@@ -53,7 +53,7 @@ from .localmin import local_search
 from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
 from .unattained import no_minimiser
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph

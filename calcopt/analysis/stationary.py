@@ -39,7 +39,7 @@ from .domain import Domain, resolve_domain
 from .psd import nonsmooth_ops
 from .minimize import ArgMin, argmin
 from .realsolve import NotZeroDimensional, real_solutions
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph

@@ -27,7 +27,7 @@ from .formatting import (argmin_json, argmin_lines, conditioning_json, condition
                          hessian_lines, num_json, num_text, point_text, shown, stationary_json,
                          stationary_lines)
 from .loading import Objective, load_objective, point, point_values
-from ..parse_args import parse_box
+from ..text.domains import parse_box
 
 
 # --- analyse -------------------------------------------------------------------------------------

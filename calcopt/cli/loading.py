@@ -28,15 +28,15 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from ..daskdata import DaskData, as_dask_data
-from ..daskload import load_data
-from ..dataread import data_paths
+from ..data.lazy import DaskData, as_dask_data
+from ..data.load import load_data
+from ..data.read import data_paths
 from ..errors import InvalidInputError, OptionError
 from ..graph import Graph, compile
-from ..numeric import as_data
-from ..parse import parse, symbol_factory
-from ..parse_args import parse_domain, parse_point
-from ..vocabulary import name_problem
+from ..data.points import as_data
+from ..text.parse import parse, symbol_factory
+from ..text.domains import parse_domain, parse_point
+from ..text.vocabulary import name_problem
 
 SCRIPT_NAMES = ("objective", "wrt", "params", "data", "x0", "domain")
 
@@ -173,10 +173,10 @@ def point(text: str | None) -> tuple | dict | None:
 
 def point_values(p: Any, wrt: Sequence[sp.Symbol]) -> list[sp.Expr]:
     """The coordinates of a point (tuple, list or dict by name/symbol) in ``wrt`` order."""
-    from ..numeric import _by_position
+    from ..data.points import by_position
     from ..errors import PointError
     if isinstance(p, Mapping):
-        given = _by_position(p, wrt, "point", PointError)
+        given = by_position(p, wrt, "point", PointError)
         return [sp.sympify(given[i]) for i in range(len(wrt))]
     values = list(np.asarray(p, dtype=object).ravel())
     if len(values) != len(wrt):

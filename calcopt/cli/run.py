@@ -26,13 +26,13 @@ from typing import Any
 
 import sympy as sp
 
-from ..dataread import data_columns
+from ..data.read import data_columns
 from ..errors import CalcoptError, DataError, OptionError, PointError
 from ..optim import Prediction, RateCheck, Run, check, gd, predict, sgd
 from ..optim.constants import curvature
 from ..optim.runs import start_point
-from ..parse import parse
-from ..parse_args import parse_box
+from ..text.parse import parse
+from ..text.domains import parse_box
 from .loading import (Objective, data_option, load_objective, point, sample_count, split_names,
                       with_params)
 from .runoutput import Outcome, run_json, run_text

@@ -1,7 +1,7 @@
 """Optimisation runs, rate predictions and checks: ``gd``, ``sgd``, ``predict``, ``check``,
 ``minibatch_variance``; results :class:`Run`, :class:`Prediction`, :class:`RateCheck`.
 
-Built on the generated code of a :class:`calcopt.Graph` (``calcopt.numeric``) and on the
+Built on the generated code of a :class:`calcopt.Graph` (``calcopt.codegen.program``) and on the
 analysis layer (``calcopt.conditioning``, ``calcopt.argmin``) for the constants ``L``,
 ``mu`` and ``x*``; every function accepts them explicitly too.
 """

@@ -33,7 +33,7 @@ import numpy as np
 from ..errors import OptionError
 from .rates import Prediction
 from .results import Run
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 EPS = np.finfo(float).eps
 RTOL = 1e-9

@@ -22,7 +22,7 @@ writing the data.  With a single chunk the scheme is the in-memory one, draw for
 >>> import numpy as np, dask.array as da, sympy as sp, calcopt
 >>> w, a = sp.symbols("w a")
 >>> g = calcopt.compile((w - a)**2 / 2, wrt=[w], params=[a])
->>> data = calcopt.numeric.as_data({a: da.arange(10.0, chunks=5)}, g.params)
+>>> data = calcopt.data.points.as_data({a: da.arange(10.0, chunks=5)}, g.params)
 >>> rng = np.random.default_rng(0)
 >>> batches = chunk_batches(data, [("column", (0,))], 2, False, rng)
 >>> [sorted(next(batches)[0].tolist()) for _ in range(4)]   # two from one chunk, then the other
@@ -39,7 +39,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ..daskdata import DaskData, chunk_arrays
+from ..data.lazy import DaskData, chunk_arrays
 from ..errors import OptionError
 
 
@@ -88,7 +88,7 @@ def loaded_chunks(data: DaskData, order: Sequence[int]) -> Iterator[np.ndarray]:
 
 def chunk_batches(data: DaskData, layout, B: int, replace: bool, rng) -> Iterator[tuple]:
     """The mini-batches of the scheme above, endlessly: tuples of the MeanProgram ``layout``'s
-    arrays (``calcopt.numeric.sample_means(g).layout``) holding the batch's rows."""
+    arrays (``calcopt.codegen.program.sample_means(g).layout``) holding the batch's rows."""
     usable = usable_chunks(data, B)
     while True:
         for block in loaded_chunks(data, chunk_order(rng, usable)):

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import numeric
+from ..data.lazy import DaskData
+from ..data.points import as_data, as_point
 from ..errors import OptionError, PointError
 from . import runs
 
@@ -61,9 +62,9 @@ def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> C
         return Curvature(L, mu, isinstance(L, sp.Basic) and isinstance(mu, sp.Basic), "given",
                          "L and mu given explicitly")
     if g.params:
-        cols = numeric.as_data(data, g.params)
+        cols = as_data(data, g.params)
         if is_quadratic(g):
-            H = g.hess(np.zeros(len(g.wrt)), data=cols if isinstance(cols, numeric.DaskData)
+            H = g.hess(np.zeros(len(g.wrt)), data=cols if isinstance(cols, DaskData)
                        else dict(zip(g.params, cols)))
             eig = np.linalg.eigvalsh(H)
             found = Curvature(float(eig[-1]), float(eig[0]), False, "data",
@@ -98,7 +99,7 @@ def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
     if f_star is not None:
         f_star = finite(f_star, "f_star")
     if x_star is not None:
-        x = numeric.as_point(x_star, g.wrt, "x_star")
+        x = as_point(x_star, g.wrt, "x_star")
         if x.ndim != 1:
             raise PointError(f"x_star must be one point; got shape {x.shape}")
         f = float(f_star) if f_star is not None else float(

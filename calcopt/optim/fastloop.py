@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 from typing import Callable
 
-from .. import codegen
+from ..codegen import source as codegen
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 

@@ -25,13 +25,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import numeric
+from ..data.lazy import DaskData
 from ..errors import OptionError
 from . import runs
 from .constants import curvature, is_quadratic, minimiser
 from .descent import ARMIJO, resolve
 from .worstcase import WorstCase, iteration_counts, worst_case
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 QUANTITIES = ("distance", "distance_squared", "f_gap")
 DT14 = ("Drori & Teboulle (2014), Performance of first-order methods for smooth convex "
@@ -370,7 +370,7 @@ def _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, L, m
     if batch_size is None:
         raise OptionError("predict(method='sgd') needs batch_size=")
     cols = data_columns(g, data)
-    N = cols.N if isinstance(cols, numeric.DaskData) else len(cols[0])
+    N = cols.N if isinstance(cols, DaskData) else len(cols[0])
     B = batch_size_of(batch_size, N)
     if not (mu is not None and mu > 0):
         return _fail(name, f"the SGD bounds (Bottou, Curtis & Nocedal 2018, Thms 4.6, 4.7) need "

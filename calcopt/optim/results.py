@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 
 @dataclass

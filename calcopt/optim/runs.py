@@ -17,7 +17,8 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from .. import numeric
+from ..data.lazy import DaskData, is_dask
+from ..data.points import as_data, as_point
 from ..errors import OptionError, PointError, ShapeError
 from .results import Run
 
@@ -33,7 +34,7 @@ def require_scalar(g, what: str) -> None:
 
 def start_point(g, x0: Any) -> list[float]:
     """``x0`` as a list of finite floats aligned with ``g.wrt`` (a dict by name works too)."""
-    x = numeric.as_point(x0, g.wrt, "x0")
+    x = as_point(x0, g.wrt, "x0")
     if x.ndim != 1:
         raise PointError(f"x0 must be one point with {len(g.wrt)} entries; got shape {x.shape}")
     if not np.all(np.isfinite(x)):
@@ -101,9 +102,9 @@ def _means(outs) -> list[float]:
 def dask_ready(g, data: Any, client: Any = None, persist: bool = True) -> Any:
     """``data`` unchanged unless it is dask data: then validated once, computed by ``client``
     (default: dask's current client or the local scheduler) and, with ``persist``, held in
-    cluster memory when it fits there (:meth:`calcopt.daskdata.DaskData.persisted`)."""
-    if g.params and numeric.daskdata.is_dask(data) or isinstance(data, numeric.DaskData):
-        out = numeric.as_data(data, g.params).using(client)
+    cluster memory when it fits there (:meth:`calcopt.data.lazy.DaskData.persisted`)."""
+    if g.params and is_dask(data) or isinstance(data, DaskData):
+        out = as_data(data, g.params).using(client)
         return out.persisted() if persist else out
     if client is not None:
         raise OptionError("client= computes on dask data; this data is in memory (pass a dask "
@@ -114,8 +115,8 @@ def dask_ready(g, data: Any, client: Any = None, persist: bool = True) -> Any:
 def oracles(g, data: Any) -> tuple[Oracle, Callable[[list], float]]:
     """``(value_and_gradient, value)`` oracles; with data, means over all samples (dask data:
     one distributed pass per call, chunk by chunk)."""
-    cols = numeric.as_data(data, g.params)
-    if isinstance(cols, numeric.DaskData):
+    cols = as_data(data, g.params)
+    if isinstance(cols, DaskData):
         return _dask_oracles(g, cols)
     vg = g.vjp_graph().function("math" if cols is None else "numpy")
     fv = g.function("math" if cols is None else "numpy")

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import numeric
+from ..codegen.program import sample_means
+from ..data.lazy import DaskData
+from ..data.points import as_data
 from ..errors import DataError, OptionError, PointError
 from . import runs
 from .chunked import chunk_batches, chunk_batches_per_epoch
@@ -53,7 +55,7 @@ def data_columns(g, data: Any) -> tuple[np.ndarray, ...]:
     if not g.params:
         raise DataError("sgd and minibatch_variance sample the data of an objective with params "
                         "(calcopt.compile(..., params=[...])); this graph has none")
-    return numeric.as_data(data, g.params)
+    return as_data(data, g.params)
 
 
 def data_matrix(g, data: Any) -> np.ndarray:
@@ -143,7 +145,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     given = data
     data = runs.dask_ready(g, data, client)
     cols = data_columns(g, data)
-    chunked = isinstance(cols, numeric.DaskData)
+    chunked = isinstance(cols, DaskData)
     N = cols.N if chunked else len(cols[0])
     x = np.array(runs.start_point(g, x0))
     B = batch_size_of(batch_size, N)
@@ -157,10 +159,10 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     method += f", batch {B} of N = {N} " + ("with" if replace else "without") + " replacement"
     if chunked:
         method += f" inside shuffled chunks ({len(cols.chunk_sizes())} chunks)"
-    # the sample-mean code (calcopt.numeric.sample_means): one call per mini-batch
-    grad_prog = numeric.sample_means(g, "gradient")
+    # the sample-mean code (calcopt.sample_means): one call per mini-batch
+    grad_prog = sample_means(g, "gradient")
     grad = grad_prog.function
-    full_prog = numeric.sample_means(g, "value_and_gradient")
+    full_prog = sample_means(g, "value_and_gradient")
     rng = np.random.default_rng(seed)
     if chunked:
         batches = chunk_batches(cols, grad_prog.layout, B, replace, rng)
@@ -187,7 +189,7 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
 
     if record_every and not record(0, x):
         batches.close()
-        # the data are finite (numeric.as_data checks): x0 is outside the objective's domain
+        # the data are finite (as_data checks): x0 is outside the objective's domain
         raise PointError(f"the objective or its gradient (the mean over the N = {N} samples) "
                          f"is not finite at x0 = {x.tolist()}: x0 is outside the domain of the "
                          "terms of some samples (e.g. the log of a negative number) or they "

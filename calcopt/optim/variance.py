@@ -25,10 +25,10 @@ import numpy as np
 
 from ..errors import OptionError
 from . import runs
-from ..daskdata import DaskData
+from ..data.lazy import DaskData
 from .chunked import batch_deviations, draw_indices, gradient_spread
 from .stochastic import batch_mean, batch_size_of, data_columns, gradient_code
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 
 def sample_gradients(g, D: np.ndarray, x: Any) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingDependencyError, OptionError
-from ..htmlrepr import html_repr
+from ..results import html_repr
 
 PEPIT = ("Goujaud, Moucer, Glineur, Hendrickx, Taylor & Dieuleveut (2024), PEPit: computer-"
          "assisted worst-case analyses of first-order optimization methods in Python, Math. "

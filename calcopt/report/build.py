@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from ..defaults import default_logistic, default_objective
+from .defaults import default_logistic, default_objective
 from ..errors import OptionError
 from ..graph import Graph, compile
 from . import analyses as A
@@ -25,7 +25,7 @@ from .problem import Problem
 
 def default_problems() -> list[Problem]:
     """The built-in defaults: an ill-conditioned quadratic (kappa = 100) and L2-regularised
-    logistic regression on the shipped data set (:mod:`calcopt.defaults`)."""
+    logistic regression on the shipped data set (:mod:`calcopt.report.defaults`)."""
     f, wrt, x0 = default_objective()
     quad = Problem(compile(f, wrt=wrt), "An ill-conditioned quadratic", x0=x0,
                    about="Hessian eigenvalues 2 and 200: the condition number is 100, and "

@@ -17,7 +17,7 @@ import sympy as sp
 
 from ..errors import OptionError
 from ..graph import Graph
-from ..numeric import as_data, as_point
+from ..data.points import as_data, as_point
 
 
 @dataclass

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import PointError
 from ..graph import Graph
 from ..primitives import CODE, CONST, PRIMITIVES, SYMBOL
-from ..table import Builder, NodeTable
+from ..ir.table import Builder, NodeTable
 
 
 @dataclass

@@ -171,7 +171,7 @@ def _box(g: Graph, box: Any, runs: list, star) -> tuple[tuple[float, float], ...
 
 def _given_box(g: Graph, box: Any):
     if isinstance(box, str):
-        from ..parse_args import parse_box
+        from ..text.domains import parse_box
         box = parse_box(box)
     if isinstance(box, Mapping):
         names = {str(k): v for k, v in box.items()}

@@ -1,6 +1,6 @@
 """Generated code for the **sample means** of a graph's outputs at one point (minibatch hot path).
 
-The ordinary numpy code (:mod:`calcopt.codegen`) is scalar per sample: every parameter is an
+The ordinary numpy code (:mod:`calcopt.codegen.source`) is scalar per sample: every parameter is an
 array of N samples and the mean is taken afterwards, so a gradient over d features costs d
 array products and d means.  This code generator works on data stacked **once per data set**
 and returns the means itself, which lets two patterns become one matrix-vector product each:
@@ -21,8 +21,8 @@ shaped).
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.table import NodeTable
->>> from calcopt.compiler import compile_into
+>>> from calcopt.ir.table import NodeTable
+>>> from calcopt.ir.compiler import compile_into
 >>> w, a = sp.symbols("w0:8"), sp.symbols("a0:8")
 >>> t = NodeTable()
 >>> out = compile_into(t, [sp.exp(sum(wi * ai for wi, ai in zip(w, a)))])
@@ -39,10 +39,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .codegen import MAX_INLINE_DEPTH, literal
-from .errors import SymbolError
-from .primitives import CODE, CONST, PRIMITIVES, SYMBOL
-from .table import NodeTable
+from .source import MAX_INLINE_DEPTH, literal
+from ..errors import SymbolError
+from ..primitives import CODE, CONST, PRIMITIVES, SYMBOL
+from ..ir.table import NodeTable
 
 _ADD = CODE["add"]
 _MUL = CODE["mul"]

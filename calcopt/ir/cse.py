@@ -7,7 +7,7 @@ is printed once per use: the exact gradient of a dense log-sum-exp repeats the w
 repeats the way ``sympy.cse`` does.  ``Graph.to_sympy(cse=True)`` calls it.
 
 >>> import sympy as sp
->>> from calcopt.table import NodeTable, Builder
+>>> from calcopt.ir.table import NodeTable, Builder
 >>> t = NodeTable()
 >>> b = Builder(t)
 >>> x, y = b.symbol(sp.Symbol("x")), b.symbol(sp.Symbol("y"))
@@ -22,7 +22,7 @@ from typing import Iterable, Iterator, Sequence
 
 import sympy as sp
 
-from .primitives import CONST, PRIMITIVES, SYMBOL
+from ..primitives import CONST, PRIMITIVES, SYMBOL
 from .table import NodeTable
 
 
@@ -71,7 +71,7 @@ def table_cse(table: NodeTable, roots: Sequence[int], prefix: str = "w",
     by a new symbol ``w0, w1, ...`` (names of the expression's own symbols are skipped).
 
     Replacements come in dependency order, so substituting them back in reverse order gives
-    the exact expressions (the ones :func:`calcopt.table.to_sympy` builds).  O(graph size):
+    the exact expressions (the ones :func:`calcopt.ir.table.to_sympy` builds).  O(graph size):
     each node's expression is built once, from its arguments' names.
     """
     uses = use_counts(table, roots)

@@ -1,6 +1,6 @@
 """Data sets as dask collections: sample means chunk by chunk with the same generated code.
 
-:func:`calcopt.numeric.as_data` hands a dask collection (a dict of 1-D dask arrays with equal
+:func:`calcopt.data.points.as_data` hands a dask collection (a dict of 1-D dask arrays with equal
 chunks, an ``(N, p)`` dask array in ``params`` order, a dask DataFrame with a column per
 param) to :func:`as_dask_data`, which validates it lazily (shapes, chunks, dtypes: no data is
 read) and returns a :class:`DaskData`: one ``(N, p)`` float64 dask array chunked along the
@@ -30,8 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dataread import as_data_error
-from .errors import CalcoptError, ComputeError, DataError, MissingDependencyError, OptionError
+from .read import as_data_error
+from ..errors import CalcoptError, ComputeError, DataError, MissingDependencyError, OptionError
 
 INSTALL = 'pip install "calcopt[dask]"   (dask[array,dataframe], distributed, pyarrow, zarr)'
 PERSIST_SHARE = 0.5  # persist when the data takes at most this share of the cluster's memory
@@ -89,7 +89,7 @@ def _program_kernel(block, f, x, k, block_id=None):
 
 def _layout_arrays(block, layout):
     """The data arrays of a MeanProgram layout from one ``(rows, p)`` chunk (see
-    :meth:`calcopt.numeric.MeanProgram.prepare`)."""
+    :meth:`calcopt.codegen.program.MeanProgram.prepare`)."""
     out = []
     for kind, pos in layout:
         if kind == "column":
@@ -318,7 +318,7 @@ class DaskData:
         return means.reshape(x.shape[:-1] + (k,))
 
     def sample_mean(self, prog: Any, x: np.ndarray) -> np.ndarray:
-        """The outputs of a :class:`calcopt.numeric.MeanProgram` at ``x``, over all samples."""
+        """The outputs of a :class:`calcopt.codegen.program.MeanProgram` at ``x``, over all samples."""
         xv = np.asarray(x, dtype=np.float64)
         return self._reduce("_means_block", _width(prog), prog.function, prog.layout, xv,
                             _width(prog))
@@ -372,7 +372,7 @@ def _from_frame(frame: Any, names: list[str]) -> Any:
 
 def as_dask_data(data: Any, params: Sequence[Any], given: Mapping | None = None) -> DaskData:
     """``data`` (dask dict / array / DataFrame, see the module docstring) validated lazily;
-    for a dict, ``given`` is its values by parameter position (from ``numeric.as_data``)."""
+    for a dict, ``given`` is its values by parameter position (from ``calcopt.data.points.as_data``)."""
     names = [s.name for s in params]
     if isinstance(data, DaskData):
         if list(data.names) != names:

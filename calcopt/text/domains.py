@@ -1,6 +1,6 @@
 """Safe parsing of the small argument languages of the CLI: domains, boxes and points.
 
-Every number or bound is read with the machinery of :mod:`calcopt.reader` (constant
+Every number or bound is read with the machinery of :mod:`calcopt.text.reader` (constant
 expressions such as ``-1.5``, ``pi/4``, ``sqrt(2)``, exact), and every error is a
 :class:`calcopt.ParseError` naming the column.
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy as sp
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 from .reader import _Reader
 from .vocabulary import LIMITS, Limits, _fail, name_problem
 

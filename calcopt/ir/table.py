@@ -19,7 +19,7 @@ node (see ``benchmarks/bench_graph.py``).
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.table import NodeTable, Builder
+>>> from calcopt.ir.table import NodeTable, Builder
 >>> t = NodeTable()
 >>> b = Builder(t)
 >>> x = b.symbol(sp.Symbol("x"))
@@ -36,7 +36,7 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from .primitives import CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES, SYMBOL
+from ..primitives import CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES, SYMBOL
 
 _ADD = CODE["add"]
 _LINEAR_FORM = CODE["linear_form"]

@@ -29,8 +29,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse
 
-from .primitives import SYMBOL
-from .table import NodeTable
+from ..primitives import SYMBOL
+from ..ir.table import NodeTable
 
 _EMPTY: frozenset = frozenset()
 

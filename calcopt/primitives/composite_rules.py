@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import intervalarith as ia
-
+from ..interval import arith as ia
 
 _FLAT_OR_AFFINE = ("constant", "affine")
 

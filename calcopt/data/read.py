@@ -1,7 +1,7 @@
 """Data files into memory: CSV, Parquet, ``.npy``, Zarr as an ``(N, p)`` float64 array (no dask).
 
 ``calcopt.load_data(..., lazy=False)`` reads here, and so does the command line's ``--data``
-when dask is not installed.  The lazy reader (:mod:`calcopt.daskload`) parses its CSV blocks
+when dask is not installed.  The lazy reader (:mod:`calcopt.data.load`) parses its CSV blocks
 and checks its chunks with the same functions, so a bad file is the same ``DataError`` either
 way: a missing file or column, a non-numeric column, a cell that is not a finite number (for
 CSV with its line number).  Only the params' columns are read; other columns are ignored.
@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from .errors import DataError, MissingDependencyError, OptionError
+from ..errors import DataError, MissingDependencyError, OptionError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy",
            ".zarr": "zarr"}
@@ -374,7 +374,7 @@ def read_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
     return X
 
 
-# Functions a dask task runs (calcopt.daskload ships them by value: no calcopt on workers).
+# Functions a dask task runs (calcopt.data.load ships them by value: no calcopt on workers).
 KERNELS = (_bad, _line_start, _lines_before, _csv_block, _fast_csv, _csv_values,
            _finite_number, _finite_rows)
 KERNEL_GLOBALS = {"csv": csv, "io": io, "math": math, "MARK": MARK}

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 from typing import Sequence
 
-from .primitives import PRIMITIVES, SYMBOL
-from .table import NodeTable
+from ..primitives import PRIMITIVES, SYMBOL
+from ..ir.table import NodeTable
 
 
 def operations(table: NodeTable) -> int:
     """Weighted operation count of a table's generated code (see the module docstring).
 
     >>> import sympy as sp
-    >>> from calcopt.compiler import compile_into
+    >>> from calcopt.ir.compiler import compile_into
     >>> t = NodeTable()
     >>> _ = compile_into(t, [sp.exp(sp.Symbol("x")) + sp.Symbol("y")])
     >>> operations(t)      # exp: 4, one addition: 1
@@ -43,7 +43,7 @@ def tree_size(table: NodeTable, outputs: Sequence[int]) -> int:
     """Nodes of the same expression written as a tree (every shared node copied per use).
 
     >>> import sympy as sp
-    >>> from calcopt.compiler import compile_into
+    >>> from calcopt.ir.compiler import compile_into
     >>> x, y = sp.symbols("x y")
     >>> t = NodeTable()
     >>> out = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])

@@ -24,10 +24,10 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from . import dataread
-from .daskdata import as_dask_data, detached, require_dask
-from .dataread import check_array, csv_header, data_format, data_paths, missing_columns, param_names
-from .errors import CalcoptError, DataError, MissingDependencyError
+from . import read as dataread
+from .lazy import as_dask_data, detached, require_dask
+from .read import check_array, csv_header, data_format, data_paths, missing_columns, param_names
+from ..errors import CalcoptError, DataError, MissingDependencyError
 
 CHUNK_BYTES = 64 << 20  # default chunk size: ~64 MiB of .npy rows, or of a CSV file's bytes
 
@@ -119,7 +119,7 @@ def load_data(path_or_glob: str | os.PathLike, params: Sequence[Any], *,
 
     Missing files and columns, non-numeric Parquet columns and the shape of an array are
     checked now; the cells when a chunk is read (a ``DataError`` naming the file and, for
-    CSV, the line).  ``lazy=False`` (:func:`calcopt.dataread.read_data`) checks everything at
+    CSV, the line).  ``lazy=False`` (:func:`calcopt.data.read.read_data`) checks everything at
     once and imports no dask: CSV and ``.npy`` need only NumPy.
     """
     if not lazy:

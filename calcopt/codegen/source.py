@@ -12,8 +12,8 @@ primitive table, for the ``"math"`` back end (Python floats: fastest for one poi
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.table import NodeTable
->>> from calcopt.compiler import compile_into
+>>> from calcopt.ir.table import NodeTable
+>>> from calcopt.ir.compiler import compile_into
 >>> x, y = sp.symbols("x y")
 >>> t = NodeTable()
 >>> out = compile_into(t, [sp.exp(x*y) + sp.sin(x*y)])
@@ -33,9 +33,9 @@ from itertools import count
 from typing import Callable, Sequence
 
 
-from .errors import OptionError, SymbolError
-from .primitives import CONST, MATH_NAMESPACE, NUMPY_NAMESPACE, PRIMITIVES, SYMBOL
-from .table import NodeTable
+from ..errors import OptionError, SymbolError
+from ..primitives import CONST, MATH_NAMESPACE, NUMPY_NAMESPACE, PRIMITIVES, SYMBOL
+from ..ir.table import NodeTable
 
 BACKENDS = ("math", "numpy")
 MAX_INLINE_DEPTH = 12

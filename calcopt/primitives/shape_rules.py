@@ -2,7 +2,7 @@
 
 These are the analysis fields of the primitive table (:mod:`calcopt.primitives`), in the
 style of SUSPECT (Ceccon, Siirola & Misener, 2020): each rule receives the enclosures of the
-arguments over a box (:class:`calcopt.intervalarith.Interval`) and the exact constant of each
+arguments over a box (:class:`calcopt.interval.arith.Interval`) and the exact constant of each
 argument that is fixed (``None`` for an argument that varies), and answers for the operation
 *as a function of its varying arguments* on that box:
 
@@ -17,7 +17,7 @@ argument that is fixed (``None`` for an argument that varies), and answers for t
 
 Every answer must hold on the whole box; ``None`` is always sound.
 
->>> from calcopt.intervalarith import Interval
+>>> from calcopt.interval.arith import Interval
 >>> pow_curvature([Interval(0.0, 5.0), Interval(3.0, 3.0)], [None, sp.Integer(3)])
 'convex'
 >>> sin_curvature([Interval(0.5, 3.0)], [None]), sin_monotonicity([Interval(0.5, 3.0)], [None])
@@ -30,9 +30,9 @@ from typing import Any, Callable, Sequence
 
 import sympy as sp
 
-from . import interval_powers as ip
-from . import intervalarith as ia
-from .intervalarith import Interval
+from ..interval import arith as ia
+from ..interval import powers as ip
+from ..interval.arith import Interval
 
 INC, DEC, FLAT = "nondecreasing", "nonincreasing", "constant"
 Args = Sequence[Interval]

@@ -18,8 +18,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
 
-from .errors import OptionError, ParseError  # noqa: F401 (ParseError: for the doctests)
-from .parse_args import parse_domain, sign_assumptions
+from ..errors import OptionError, ParseError
+from .domains import parse_domain, sign_assumptions
 from .reader import _Reader
 from .vocabulary import FUNCTIONS, GRAMMAR, LIMITS, Limits, name_problem, text_functions
 

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
 
-from .errors import ParseError
-from .primitives import PRIMITIVES, Primitive
+from ..errors import ParseError
+from ..primitives import PRIMITIVES, Primitive
 
 
 @dataclass(frozen=True)

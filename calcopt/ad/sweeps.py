@@ -13,7 +13,7 @@ argument that needs none or whose partial is structurally zero, like a Piecewise
   argument's tangent.  Structurally zero tangents are never stored, so a sweep seeded with a
   few variables only touches what depends on them.
 
-Both append the derivative nodes to the table through a :class:`~calcopt.table.Builder`
+Both append the derivative nodes to the table through a :class:`~calcopt.ir.table.Builder`
 (hash-consed, exactly simplified), so derivative nodes share the primal nodes and each
 other; one sweep adds O(size of the table) nodes.  A derivative table is therefore an
 ordinary node table: it can be differentiated again, compiled to numeric code, drawn.
@@ -21,8 +21,8 @@ ordinary node table: it can be differentiated again, compiled to numeric code, d
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.table import NodeTable, Builder, to_sympy
->>> from calcopt.compiler import compile_into
+>>> from calcopt.ir.table import NodeTable, Builder, to_sympy
+>>> from calcopt.ir.compiler import compile_into
 >>> x, y = sp.symbols("x y")
 >>> t = NodeTable()
 >>> [f] = compile_into(t, [x**2 * sp.sin(y)])
@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from .primitives import PRIMITIVES, SYMBOL
-from .table import Builder
+from ..primitives import PRIMITIVES, SYMBOL
+from ..ir.table import Builder
 
 
 def reverse(b: Builder, outputs: Sequence[int], cotangents: Sequence[int],

@@ -1,5 +1,5 @@
 """Rigorous interval extensions of powers ``x**e`` (constant or varying exponents), on the
-endpoint intervals of :mod:`calcopt.intervalarith` (every endpoint computed by ``arb``).
+endpoint intervals of :mod:`calcopt.interval.arith` (every endpoint computed by ``arb``).
 
 ``x**e`` is defined for ``x > 0``; for ``x = 0`` when ``e > 0`` (and ``0**0 = 1``); for
 ``x < 0`` only at integer ``e`` (an integer-valued SymPy ``Float`` counts: ``x**2.0`` is real).
@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import sympy as sp
 from flint import arb, fmpq
 
-from .intervalarith import (INF, ONE, WHOLE, ZERO, Interval, _ball, down, exp, from_number,
-                            hull, log, may_be_zero, mul2, neg, up)
+from .arith import (INF, ONE, WHOLE, ZERO, Interval, _ball, down, exp, from_number, hull, log,
+                    may_be_zero, mul2, neg, up)
 
 
 # --- powers -----------------------------------------------------------------------------------

@@ -18,9 +18,8 @@ from typing import Any, Callable, Mapping
 
 import sympy as sp
 
-from .errors import InvalidInputError, ParseError
-from .vocabulary import (_CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func,
-                         name_problem)
+from ..errors import InvalidInputError, ParseError
+from .vocabulary import _CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func, name_problem
 
 
 _PAIR_ONLY = ("comparisons and True/False are accepted only as conditions in (value, condition) "

@@ -14,9 +14,9 @@ from typing import Sequence
 import sympy as sp
 from sympy.logic.boolalg import Boolean
 
-from .errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
-from .primitives import (BY_NAME, BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS, PRIMITIVES,
-                         supported_operations)
+from ..errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
+from ..primitives import (BY_NAME, BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS,
+                                  PRIMITIVES, supported_operations)
 from .table import NodeTable
 
 _ADD = CODE["add"]

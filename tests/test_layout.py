@@ -1,0 +1,86 @@
+"""The layout is the data flow: the README's Layout list names every package of calcopt, in
+an order where each imports only itself and the packages above it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "calcopt"
+# The package root re-exports the public names of every layer; __main__ is `python -m calcopt`.
+FACADES = {"calcopt", "calcopt.__main__"}
+
+
+def readme_layers() -> list[str]:
+    """``calcopt.errors``, ``calcopt.results``, ``calcopt.interval``, ... in README order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    names = re.findall(r"^calcopt/(\w+)(?:\.py|/)", block, re.M)
+    return ["calcopt." + n for n in names]
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for path in PKG.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def imports(name: str, path: Path) -> set[str]:
+    """Every calcopt module ``name`` imports, at module level or inside functions."""
+    is_pkg = path.name == "__init__.py"
+    here = name.split(".") if is_pkg else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = here[:len(here) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {t for t in found if t == "calcopt" or t.startswith("calcopt.")}
+
+
+def layer_of(module: str, layers: list[str]) -> int | None:
+    for i, layer in enumerate(layers):
+        if module == layer or module.startswith(layer + "."):
+            return i
+    return None
+
+
+def test_every_package_and_top_level_module_is_listed_once():
+    layers = readme_layers()
+    assert len(layers) == len(set(layers)), layers
+    top = {".".join(p.relative_to(ROOT).with_suffix("").parts)
+           for p in PKG.iterdir() if (p.suffix == ".py" or (p / "__init__.py").exists())}
+    top -= {"calcopt.__init__"} | FACADES
+    assert sorted(top) == sorted(layers)
+
+
+def test_no_module_imports_a_layer_below_it_in_the_list():
+    layers = readme_layers()
+    mods = modules()
+    upward = []
+    for name, path in sorted(mods.items()):
+        if name in FACADES:
+            continue
+        mine = layer_of(name, layers)
+        assert mine is not None, f"{name} is in no layer of the README"
+        for target in imports(name, path):
+            if target in mods or target.rsplit(".", 1)[0] in mods:
+                theirs = layer_of(target, layers)
+                if theirs is not None and theirs > mine:
+                    upward.append(f"{name} imports {target}")
+    assert not upward, "upward imports:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize("layer", readme_layers())
+def test_each_layer_imports(layer):
+    __import__(layer)

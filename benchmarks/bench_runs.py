@@ -187,7 +187,7 @@ def bench_sgd_logistic(quick: bool) -> None:
     rows, record, verdict = [], [], None
     for d in (20, 200):
         g, data, X, y = logistic_problem(d, n_samples)
-        calcopt.sgd(g, data, np.zeros(d), batch_size=8, step=0.1, iters=1, record_every=0)
+        calcopt.sgd(g, np.zeros(d), data, batch_size=8, step=0.1, iters=1, record_every=0)
         for B in batches:
             hand, fast, scalar = sgd_steppers(g, data, X, y, B)
             with np.errstate(all="ignore"):
@@ -195,7 +195,7 @@ def bench_sgd_logistic(quick: bool) -> None:
                 t_step = per_call(fast)
                 t_scalar = per_call(scalar, repeats=1) if B <= 256 else None
             t_run, runs, _ = best_of(lambda: calcopt.sgd(
-                g, data, np.zeros(d), batch_size=B, step=0.1, iters=run_steps, replace=True,
+                g, np.zeros(d), data, batch_size=B, step=0.1, iters=run_steps, replace=True,
                 record_every=0, seed=1))
             per_step = t_run / run_steps
             rows.append([str(d), str(B), fmt_s(t_hand), fmt_s(t_step),

@@ -91,7 +91,7 @@ def sgd_runs(p: Problem, epochs: int) -> list[dict]:
     for B in SGD_BATCHES:
         if B > p.samples:
             continue
-        runs = [sgd(p.graph, p.data, p.x0, batch_size=B, epochs=epochs, seed=seed,
+        runs = [sgd(p.graph, p.x0, p.data, batch_size=B, epochs=epochs, seed=seed,
                     **_constants(p)) for seed in range(SGD_SEEDS)]
         pred = predict(p.graph, method="sgd", x0=p.x0, data=p.data, batch_size=B,
                        **_constants(p))

@@ -143,14 +143,3 @@ def minimiser_of(results: list[dict]) -> np.ndarray | None:
         if pred is not None and pred.x_star is not None:
             return np.asarray(pred.x_star, dtype=float)
     return None
-
-
-def runs_text(results: list[dict]) -> str:
-    """A plain-text summary of the GD checks (for the command line)."""
-    lines = []
-    for r in results:
-        if "run" in r:
-            chk = r["check"]
-            lines.append(f"  {r['label']}: {r['run'].iters} iterations; "
-                         + (chk.verdict if chk else f"no prediction: {r['prediction'].failed}"))
-    return "\n".join(lines)

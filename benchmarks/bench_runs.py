@@ -146,7 +146,8 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
     """One SGD step (sampling with replacement included) per call: hand NumPy, calcopt's
     sample-mean code, and the per-feature scalar code of the generic numpy back end (what
     the graph gave before linear forms); each keeps its own iterate and random stream."""
-    from calcopt.codegen.source import program as numeric
+    from calcopt.codegen.program import sample_means
+    from calcopt.data.points import as_data
 
     n, d = X.shape
     state = {k: (np.zeros(d), np.random.default_rng(seed)) for k in ("hand", "calcopt", "scalar")}
@@ -158,8 +159,8 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
         s = -yb / (1.0 + np.exp(yb * (Xb @ w)))
         w -= lr * (Xb.T @ s) / batch
 
-    prog = numeric.sample_means(g, "gradient")
-    arrays = prog.prepare(numeric.as_data(data, g.params))
+    prog = sample_means(g, "gradient")
+    arrays = prog.prepare(as_data(data, g.params))
     grad = prog.function
 
     def fast():
@@ -168,7 +169,7 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
         w -= lr * grad(w, tuple(a[idx] for a in arrays))
 
     scalar_fn = g.gradient_graph().function("numpy")
-    cols = numeric.as_data(data, g.params)
+    cols = as_data(data, g.params)
 
     def scalar():
         w, rng = state["scalar"]
@@ -180,14 +181,15 @@ def sgd_steppers(g, data, X, y, batch: int, lr: float = 0.1, seed: int = 1):
 
 
 def bench_sgd_logistic(quick: bool) -> None:
-    from calcopt.codegen.source import program as numeric
+    from calcopt.codegen.program import sample_means
+    from calcopt.data.points import as_data
 
     batches = (1, 32, 256) if quick else (1, 32, 256, 4096)
     n_samples, run_steps = 10_000, 500 if quick else 2000
     rows, record, verdict = [], [], None
     for d in (20, 200):
         g, data, X, y = logistic_problem(d, n_samples)
-        calcopt.sgd(g, data, np.zeros(d), batch_size=8, step=0.1, iters=1, record_every=0)
+        calcopt.sgd(g, np.zeros(d), data, batch_size=8, step=0.1, iters=1, record_every=0)
         for B in batches:
             hand, fast, scalar = sgd_steppers(g, data, X, y, B)
             with np.errstate(all="ignore"):
@@ -195,7 +197,7 @@ def bench_sgd_logistic(quick: bool) -> None:
                 t_step = per_call(fast)
                 t_scalar = per_call(scalar, repeats=1) if B <= 256 else None
             t_run, runs, _ = best_of(lambda: calcopt.sgd(
-                g, data, np.zeros(d), batch_size=B, step=0.1, iters=run_steps, replace=True,
+                g, np.zeros(d), data, batch_size=B, step=0.1, iters=run_steps, replace=True,
                 record_every=0, seed=1))
             per_step = t_run / run_steps
             rows.append([str(d), str(B), fmt_s(t_hand), fmt_s(t_step),
@@ -204,8 +206,8 @@ def bench_sgd_logistic(quick: bool) -> None:
                          f"{t_scalar / t_hand:.1f}" if t_scalar else "-"])
             if (d, B) == (200, 256):
                 verdict = per_step / t_hand
-        value = numeric.sample_means(g, "value_and_gradient")
-        full = value.prepare(numeric.as_data(data, g.params))
+        value = sample_means(g, "value_and_gradient")
+        full = value.prepare(as_data(data, g.params))
         t_rec = per_call(lambda: value(np.zeros(d), full))
         record.append(f"recording, d = {d}: {fmt_s(t_rec)} per full-objective record "
                       f"(value and gradient over all N = {n_samples}; sgd's record_every)")
@@ -216,7 +218,7 @@ def bench_sgd_logistic(quick: bool) -> None:
          "ratio", "scalar graph", "ratio"],
         rows,
         ["hand NumPy: idx = rng.integers; X[idx] @ w; s = -y/(1 + exp(y z)); X[idx].T @ s / B",
-         "calcopt step: numeric.sample_means(g).function(w, tuple(a[idx] for a in arrays))",
+         "calcopt step: sample_means(g).function(w, tuple(a[idx] for a in arrays))",
          f"calcopt.sgd: a whole run (replace=True) / {run_steps}, including its set-up "
          "(data validation, stacking)",
          "scalar graph: the generic numpy gradient code, one array per feature (no linear forms)",

@@ -68,7 +68,7 @@ def main(convergence: Path, variance: Path) -> None:
     for B in BATCH_SIZES:
         p = calcopt.predict(g, method="sgd", step=step, x0=x0, batch_size=B, data=data, L=L,
                             mu=mu)
-        seeds = [calcopt.sgd(g, data, x0, batch_size=B, step=step, iters=ITERS, record_every=2,
+        seeds = [calcopt.sgd(g, x0, data, batch_size=B, step=step, iters=ITERS, record_every=2,
                              seed=s) for s in range(SEEDS)]
         c = calcopt.check(seeds, p)
         print(f"{B:>4} {p.floor:>16.4g} {c.plateau:>17.4g} {c.plateau_ratio:>14.3f}  "

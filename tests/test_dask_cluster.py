@@ -74,8 +74,8 @@ def test_runs_with_client_equal_the_local_scheduler(client):
     remote = calcopt.gd(G, np.zeros(D), data=data, client=client, **kw)
     np.testing.assert_allclose(remote.xs, local.xs, rtol=1e-12, atol=1e-15)
     kw = dict(batch_size=50, epochs=1, step=0.05, seed=8)
-    local = calcopt.sgd(G, data, np.zeros(D), **kw)
-    remote = calcopt.sgd(G, data, np.zeros(D), client=client, **kw)
+    local = calcopt.sgd(G, np.zeros(D), data, **kw)
+    remote = calcopt.sgd(G, np.zeros(D), data, client=client, **kw)
     np.testing.assert_array_equal(remote.xs, local.xs)
 
 

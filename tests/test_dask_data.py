@@ -88,7 +88,7 @@ def test_nonfinite_samples_give_ieee_values_like_numpy():
 
 @pytest.mark.parametrize("chunks", [1, 3, 4, 10])
 def test_a_nonfinite_sample_is_a_data_error_naming_it(chunks):
-    # regression: a nan sample made the dask mean nan without a word, like numeric.as_data did
+    # regression: a nan sample made the dask mean nan without a word, like calcopt.data.points.as_data did
     w, c, e = sp.symbols("w c e")
     g = calcopt.compile((w * e - c) ** 2, wrt=[w], params=[e, c])
     C, E = np.arange(10.0), np.ones(10)
@@ -98,7 +98,7 @@ def test_a_nonfinite_sample_is_a_data_error_naming_it(chunks):
                r"finite number$")
     for call in (lambda: g.value([1.0], data=data), lambda: g.grad([1.0], data=data),
                  lambda: calcopt.gd(g, [0.0], step=0.1, data=data),
-                 lambda: calcopt.sgd(g, data, [0.0], batch_size=1, step=0.1)):
+                 lambda: calcopt.sgd(g, [0.0], data, batch_size=1, step=0.1)):
         with pytest.raises(DataError, match=message):
             call()
     with pytest.raises(DataError, match=message):   # the same message as in memory
@@ -122,7 +122,7 @@ def test_sgd_batches_from_a_chunk_with_a_nonfinite_sample_are_refused():
     C = np.arange(12.0)
     C[10] = np.nan
     with pytest.raises(DataError, match=r"data\[c\] has a non-finite value nan at sample 10"):
-        calcopt.sgd(g, {c: da.from_array(C, chunks=4)}, [0.0], batch_size=2, step=0.1,
+        calcopt.sgd(g, [0.0], {c: da.from_array(C, chunks=4)}, batch_size=2, step=0.1,
                     record_every=0, seed=0)
 
 
@@ -195,7 +195,7 @@ def test_no_dask_import_for_in_memory_data():
             "g = calcopt.compile((w - c)**2, wrt=[w], params=[c])\n"
             "d = {c: np.arange(5.0)}\n"
             "g.value([1.0], data=d); g.grad([1.0], data=d)\n"
-            "calcopt.gd(g, [0.0], data=d, iters=3); calcopt.sgd(g, d, [0.0], batch_size=2)\n"
+            "calcopt.gd(g, [0.0], data=d, iters=3); calcopt.sgd(g, [0.0], d, batch_size=2)\n"
             "print([m for m in sys.modules if m == 'dask' or m.startswith('dask.')])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -74,8 +74,8 @@ def test_persisted_when_it_fits_streamed_otherwise(monkeypatch):
 def test_sgd_on_a_single_chunk_equals_numpy(replace):
     # an explicit step: the default 1/L comes from a data-mean Hessian summed in another order
     kw = dict(batch_size=10, seed=5, epochs=3, replace=replace, record_every=40, step=0.05)
-    r1 = calcopt.sgd(LSQ, X, [0.0, 0.0], **kw)
-    r2 = calcopt.sgd(LSQ, one_chunk(X), [0.0, 0.0], **kw)
+    r1 = calcopt.sgd(LSQ, [0.0, 0.0], X, **kw)
+    r2 = calcopt.sgd(LSQ, [0.0, 0.0], one_chunk(X), **kw)
     assert r2.iters == r1.iters == 300
     assert r2.recorded.tolist() == r1.recorded.tolist()
     close(r2.xs, r1.xs, rtol=0)  # the same batches, the same generated code: bit for bit
@@ -85,9 +85,9 @@ def test_sgd_on_a_single_chunk_equals_numpy(replace):
 def test_sgd_over_chunks_is_reproducible_and_records_the_full_objective():
     data = da.from_array(X, chunks=(250, 2))  # chunks of 250, 250, 250, 250, 1
     kw = dict(batch_size=20, epochs=4, step=0.05)
-    r1 = calcopt.sgd(LSQ, data, [0.0, 0.0], seed=1, **kw)
-    r2 = calcopt.sgd(LSQ, data, [0.0, 0.0], seed=1, **kw)
-    r3 = calcopt.sgd(LSQ, data, [0.0, 0.0], seed=2, **kw)
+    r1 = calcopt.sgd(LSQ, [0.0, 0.0], data, seed=1, **kw)
+    r2 = calcopt.sgd(LSQ, [0.0, 0.0], data, seed=1, **kw)
+    r3 = calcopt.sgd(LSQ, [0.0, 0.0], data, seed=2, **kw)
     assert r1.iters == 4 * 4 * 12  # 250 // 20 = 12 batches per chunk; the 1-row chunk gives none
     close(r1.xs, r2.xs, rtol=0)
     assert not np.allclose(r1.xs[1:], r3.xs[1:])
@@ -113,7 +113,7 @@ def test_chunk_scheme_batches_lie_in_one_chunk_and_cover_it_once_per_epoch():
 
 def test_batch_larger_than_every_chunk():
     with pytest.raises(calcopt.OptionError, match="larger than every chunk"):
-        calcopt.sgd(LSQ, da.from_array(X, chunks=(50, 2)), [0.0, 0.0], batch_size=60, step=0.1)
+        calcopt.sgd(LSQ, [0.0, 0.0], da.from_array(X, chunks=(50, 2)), batch_size=60, step=0.1)
 
 
 @pytest.mark.parametrize("replace", [False, True])

@@ -132,8 +132,8 @@ def squash(text: str) -> str:
 
 def prediction_sources() -> set[str]:
     """Every ``source`` given to a Prediction in rates.py: the ``source`` argument of each
-    ``Prediction(...)`` and ``_make(...)`` call, evaluated in the module (so a new constant or
-    an inline string is found without a list to update here)."""
+    ``Prediction(...)`` and ``RateContext.make(...)`` call (``c.make``), evaluated in the
+    module (so a new constant or an inline string is found without a list to update here)."""
     tree = ast.parse(inspect.getsource(rates))
     found = set()
     for fn in ast.walk(tree):
@@ -141,14 +141,20 @@ def prediction_sources() -> set[str]:
             continue
         forwarded = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
         for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                    node.func.id in ("Prediction", "_make"):
-                arg = next((k.value for k in node.keywords if k.arg == "source"), None)
-                if arg is None:                 # (method, quantity, rate, tight, assumptions, source)
-                    arg = node.args[5]
-                if isinstance(arg, ast.Name) and arg.id in forwarded:
-                    continue                    # _make passes its caller's source on
-                found.add(eval(compile(ast.Expression(arg), "rates.py", "eval"), vars(rates)))
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name) and node.func.id == "Prediction":
+                position = 5                    # (method, quantity, rate, tight, assumptions, source)
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "make":
+                position = 3                    # c.make(quantity, rate, tight, source, bound)
+            else:
+                continue
+            arg = next((k.value for k in node.keywords if k.arg == "source"), None)
+            if arg is None:
+                arg = node.args[position]
+            if isinstance(arg, ast.Name) and arg.id in forwarded:
+                continue                        # make passes its caller's source on
+            found.add(eval(compile(ast.Expression(arg), "rates.py", "eval"), vars(rates)))
     return found - {""}                         # "" is a Prediction that does not apply
 
 

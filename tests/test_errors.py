@@ -307,11 +307,11 @@ def test_bad_data(data, match):
 
 
 def test_nonfinite_data_is_refused_by_every_consumer():
-    # the runs and analyses reach the data through numeric.as_data: the same DataError
+    # the runs and analyses reach the data through calcopt.data.points.as_data: the same DataError
     bad = {a: [1.0, 2.0, np.nan], b: [0.0, 0.0, 0.0]}
     for call in (lambda: GD.grad([1.0], data=bad), lambda: GD.hess([1.0], data=bad),
                  lambda: calcopt.gd(GD, [0.0], step=0.1, data=bad),
-                 lambda: calcopt.sgd(GD, bad, [0.0], batch_size=1, step=0.1),
+                 lambda: calcopt.sgd(GD, [0.0], bad, batch_size=1, step=0.1),
                  lambda: calcopt.minibatch_variance(GD, bad, [0.0], [1]),
                  lambda: calcopt.predict(GD, data=bad, x0=[0.0])):
         with raises(DataError, r"data\[a\] has a non-finite value nan at sample 2"):

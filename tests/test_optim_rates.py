@@ -199,7 +199,7 @@ def test_sgd_runs_leaving_the_box_are_found_in_any_seed():
     data = {a: np.linspace(-1, 1, 20)}
     pred = calcopt.predict(g, method="sgd", step=0.5, batch_size=1, data=data, x0=[1.0, 0.0],
                            box={x: (-0.3, 1.5), y: (-1, 1)}, L=1, mu=1)
-    runs = [calcopt.sgd(g, data, [1.0, 0.0], batch_size=1, step=0.5, iters=40, seed=s,
+    runs = [calcopt.sgd(g, [1.0, 0.0], data, batch_size=1, step=0.5, iters=40, seed=s,
                         record_every=1) for s in (1, 2)]
     assert [int(np.argmax(r.xs[:, 0] < -0.3)) for r in runs] == [11, 5]
     chk = calcopt.check(runs, pred)
@@ -250,14 +250,14 @@ def least_squares(n):
 def test_check_names_sgd_settings_that_differ():
     g, D = least_squares(200)
     pred = calcopt.predict(g, method="sgd", step=0.1, batch_size=4, data=D, x0=[0.0, 0.0])
-    same = [calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, step=0.1, iters=200, seed=s,
+    same = [calcopt.sgd(g, [0.0, 0.0], D, batch_size=4, step=0.1, iters=200, seed=s,
                         record_every=25) for s in range(2)]
     assert calcopt.check(same, pred).mismatch is None        # f(x0): sample-mean code agrees
-    other_b = calcopt.sgd(g, D, [0.0, 0.0], batch_size=8, step=0.1, iters=200, seed=0,
+    other_b = calcopt.sgd(g, [0.0, 0.0], D, batch_size=8, step=0.1, iters=200, seed=0,
                           record_every=25)
     assert "the run used batch size 8 but the prediction assumes 4" in calcopt.check(
         [same[0], other_b], pred).mismatch
-    inverse = calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, schedule="inverse", beta=3.0,
+    inverse = calcopt.sgd(g, [0.0, 0.0], D, batch_size=4, schedule="inverse", beta=3.0,
                           gamma=40.0, iters=200, seed=0)
     note = calcopt.check(inverse, pred).mismatch
     assert note.startswith("the run is 'sgd, steps beta/(gamma + k)") and "'sgd, constant step" \
@@ -338,7 +338,7 @@ def test_sgd_predictions_and_checks():
                           x0=[0.0, 0.0])
     assert inv.order == -1.0 and "Theorem 4.7" in inv.source
     beta, gamma = inv.constants["beta"], inv.constants["gamma"]
-    runs = [calcopt.sgd(g, D, [0.0, 0.0], batch_size=4, schedule="inverse", beta=beta,
+    runs = [calcopt.sgd(g, [0.0, 0.0], D, batch_size=4, schedule="inverse", beta=beta,
                         gamma=gamma, iters=1500, record_every=50, seed=s) for s in range(4)]
     assert calcopt.check(runs, inv).holds
     const = calcopt.predict(g, method="sgd", step=0.1, batch_size=4, data=D, x0=[0.0, 0.0])
@@ -355,7 +355,7 @@ def test_check_of_a_one_step_rate_has_no_ratio():
     w, a, b = sp.symbols("w a b")
     g = calcopt.compile((w * a - b) ** 2 / 2, wrt=[w], params=[a, b])
     data = {a: [1.0, 2.0, 3.0, 4.0], b: [2.0, 4.1, 5.9, 8.0]}
-    runs = [calcopt.sgd(g, data, [0.0], batch_size=1, epochs=5, seed=s) for s in range(3)]
+    runs = [calcopt.sgd(g, [0.0], data, batch_size=1, epochs=5, seed=s) for s in range(3)]
     pred = calcopt.predict(g, method="sgd", x0=[0.0], data=data, batch_size=1)
     assert pred.rate == 0
     result = calcopt.check(runs, pred)
@@ -372,7 +372,7 @@ def test_check_of_a_rate_zero_with_a_fitted_rate_has_a_verdict():
     D = {a: A, t: 3 * A + 0.1 * rng.normal(size=20)}
     p = calcopt.predict(g, method="sgd", batch_size=4, data=D, x0=[0.0])
     assert p.rate == 0.0
-    runs = [calcopt.sgd(g, D, [0.0], batch_size=4, epochs=4, seed=s) for s in range(4)]
+    runs = [calcopt.sgd(g, [0.0], D, batch_size=4, epochs=4, seed=s) for s in range(4)]
     c = calcopt.check(runs, p)
     assert c.measured_rate is not None and c.ratio is None
     assert "reaches its floor in one step" in c.verdict

@@ -102,7 +102,7 @@ def test_convergence_quantity_and_errors(quad, runs):
 def test_convergence_of_a_rate_check_for_sgd(regression):
     g, data = regression
     p = calcopt.predict(g, "sgd", step=0.05, batch_size=8, data=data, x0=[0.0, 0.0])
-    rs = [calcopt.sgd(g, data, [0.0, 0.0], batch_size=8, step=0.05, epochs=4, seed=s,
+    rs = [calcopt.sgd(g, [0.0, 0.0], data, batch_size=8, step=0.05, epochs=4, seed=s,
                       record_every=10) for s in range(4)]
     c = calcopt.check(rs, p)
     ax = calcopt.plot_convergence(rs, c).axes[0]
@@ -155,7 +155,7 @@ def test_contour_levels_are_log_spaced_above_the_minimum(quad):
 
 def test_contour_of_a_data_mean_with_sgd(regression):
     g, data = regression
-    r = calcopt.sgd(g, data, [0.0, 0.0], batch_size=8, step=0.05, epochs=2, seed=0,
+    r = calcopt.sgd(g, [0.0, 0.0], data, batch_size=8, step=0.05, epochs=2, seed=0,
                     record_every=5)
     fig = calcopt.plot_contour(g, [r], arrows=True, resolution=60)
     ln = [ln for ln in fig.axes[0].get_lines() if "points" in ln.get_label()][0]

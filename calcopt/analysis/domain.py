@@ -116,10 +116,6 @@ class Domain:
         return all(bool(iv.contains(sp.nsimplify(v) if isinstance(v, float) else v))
                    for iv, v in zip(self.intervals, point))
 
-    def closure_bounds(self) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
-        """``(inf, sup)`` of each interval (``±oo`` where unbounded)."""
-        return tuple((iv.inf, iv.sup) for iv in self.intervals)
-
     def interior_point(self) -> tuple[sp.Rational, ...]:
         """A rational point strictly inside the domain (midpoints of bounded intervals, a unit
         step inside half-lines, 0 on the whole line).

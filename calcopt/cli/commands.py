@@ -167,7 +167,6 @@ def run_analyse(args) -> str:
 
 TEXT_FORMATS = {"dot": viz.to_dot, "mermaid": viz.to_mermaid, "json": viz.to_json,
                 "graphml": viz.to_graphml}
-IMAGE_FORMATS = ("svg", "png", "pdf")
 
 
 def run_graph(args) -> str:

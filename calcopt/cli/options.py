@@ -106,7 +106,14 @@ def build_parser() -> Parser:
                     epilog=TOP_EXAMPLES, formatter_class=Formatter)
     parser.add_argument("--version", action="version", version=f"calcopt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    _report_parser(sub, common)
+    _analyse_parser(sub, common)
+    _graph_parser(sub, common)
+    _run_parser(sub, common)
+    return parser
 
+
+def _report_parser(sub, common: argparse.ArgumentParser) -> None:
     report = sub.add_parser(
         "report", parents=[common], help="a self-contained HTML report (default: built-in objectives)",
         description="Write a self-contained HTML report (math as MathML, diagrams and plots as "
@@ -133,6 +140,8 @@ def build_parser() -> Parser:
     report.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="time budget in seconds of each exact analysis (default 10)")
 
+
+def _analyse_parser(sub, common: argparse.ArgumentParser) -> None:
     analyse = sub.add_parser(
         "analyse", aliases=["analyze"], parents=[common],
         help="exact gradient, Hessian, convexity, conditioning, stationary points, arg min",
@@ -157,6 +166,8 @@ def build_parser() -> Parser:
     analyse.add_argument("--json", action="store_true",
                          help="JSON for machines: exact values as strings, plus floats")
 
+
+def _graph_parser(sub, common: argparse.ArgumentParser) -> None:
     graph = sub.add_parser(
         "graph", parents=[common], help="draw the computational graph",
         description="Draw the computational graph: one node per distinct subexpression, one "
@@ -176,8 +187,6 @@ def build_parser() -> Parser:
     graph.add_argument("--tangent", metavar="VECTOR",
                        help="annotate the forward-mode tangents along this direction, e.g. 1,0 "
                             "(needs --at)")
-    _run_parser(sub, common)
-    return parser
 
 
 RUN_EXAMPLES = """\

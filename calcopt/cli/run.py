@@ -195,7 +195,7 @@ def execute(args: argparse.Namespace) -> Outcome:
         runs = [run]
     else:
         settings = _sgd_settings(args, g, data)
-        runs = [sgd(g, data, x0, iters=args.iters, epochs=args.epochs, seed=seed,
+        runs = [sgd(g, x0, data, iters=args.iters, epochs=args.epochs, seed=seed,
                     record_every=args.record_every, progress=progress, **settings)
                 for seed in seeds(args.seed, args.runs)]
         run = runs[0]

@@ -77,6 +77,23 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
             beta: Any = None, armijo: Any = ARMIJO, curv: Curvature | None = None) -> Scheme:
     """The :class:`Scheme` a ``gd`` call with these arguments runs (shared with ``predict``,
     which passes the curvature it has already found as ``curv``)."""
+    step, beta, L, ab = _checked_options(step, line_search, momentum, L, beta, armijo)
+    if curv is None:
+        curv = _curvature_for(g, data, box, L, mu, step, line_search, momentum, beta)
+    if line_search == "exact":
+        if step is not None:
+            raise OptionError("exact line search chooses every step itself; do not pass step=")
+        how = "closed form (f is quadratic)" if is_quadratic(g) else "1-D minimisation (Brent)"
+        return Scheme("exact", None, None, ab, curv, f"gd, exact line search: {how}")
+    if momentum is None:
+        return _plain_scheme(step, line_search, ab, curv)
+    if momentum == "heavy_ball":
+        return _heavy_ball_scheme(step, beta, ab, curv)
+    return _nesterov_scheme(step, beta, ab, curv)
+
+
+def _checked_options(step, line_search, momentum, L, beta, armijo):
+    """``(step, beta, L, armijo)`` checked (in this order), the method names too."""
     runs.choice(line_search, "line_search", LINE_SEARCHES)
     runs.choice(momentum, "momentum", MOMENTA)
     if line_search is not None and momentum is not None:
@@ -86,50 +103,66 @@ def resolve(g, data: Any = None, step: Any = None, line_search: str | None = Non
     if beta is not None and beta >= 1:
         raise OptionError(f"beta (momentum) must lie in (0, 1); got {beta!r}")
     L = runs.positive(L, "L", allow_none=True) if L is not None else None
-    ab = _armijo(armijo)
+    return step, beta, L, _armijo(armijo)
+
+
+def _curvature_for(g, data, box, L, mu, step, line_search, momentum, beta) -> Curvature | None:
+    """The curvature the scheme needs: found only when a default depends on it."""
     need_curv = (step is None and line_search is None) or (
         momentum in ("heavy_ball", "nesterov") and beta is None)
-    if curv is None:
-        curv = curvature(g, data, box, L, mu) if need_curv and not (
-            L is not None and momentum is None) else (
-            Curvature(L, mu, False, "given", "L given explicitly") if L is not None else None)
+    if need_curv and not (L is not None and momentum is None):
+        return curvature(g, data, box, L, mu)
+    return Curvature(L, mu, False, "given", "L given explicitly") if L is not None else None
+
+
+def _constants(curv: Curvature | None) -> tuple[float | None, float | None, bool]:
+    """``(L, mu, strongly convex)`` as floats: ``L`` only when positive and finite."""
     Lf = _float(curv.L) if curv else None
     muf = _float(curv.mu) if curv else None
     Lf = Lf if Lf is not None and Lf > 0 else None
-    strongly = muf is not None and muf > 0 and Lf is not None
-    src = "" if curv is None else (" (L given)" if curv.scope == "given" else
-                                   " (L from calcopt.conditioning)" if curv.scope != "data"
-                                   else " (L from the data-mean Hessian)")
-    if line_search == "exact":
-        if step is not None:
-            raise OptionError("exact line search chooses every step itself; do not pass step=")
-        how = "closed form (f is quadratic)" if is_quadratic(g) else "1-D minimisation (Brent)"
-        return Scheme("exact", None, None, ab, curv, f"gd, exact line search: {how}")
-    if momentum is None:
-        if line_search is None and step is None and Lf is not None:
-            return Scheme("fixed", 1 / Lf, None, ab, curv,
-                          f"gd, fixed step 1/L = {1 / Lf:.6g}{src}")
-        if line_search is None and step is not None:
-            return Scheme("fixed", step, None, ab, curv, f"gd, fixed step {step:.6g}")
-        t0 = step if step is not None else 1.0
-        why = "" if line_search == "armijo" else " (no certified L: " + (
-            curv.how if curv else "none given") + ")"
-        return Scheme("armijo", t0, None, ab, curv, f"gd, Armijo backtracking (alpha={ab[0]}, "
-                      f"shrink={ab[1]}, initial step {t0:.6g}){why}")
-    if momentum == "heavy_ball":
-        if step is None or beta is None:
-            if not strongly:
-                raise OptionError("heavy ball needs step= and beta=, or L and mu > 0 for the "
-                                  "optimal parameters; " + (curv.how if curv else ""))
-            sk = math.sqrt(Lf / muf)
-            step = step if step is not None else 4 / (math.sqrt(Lf) + math.sqrt(muf)) ** 2
-            beta = beta if beta is not None else ((sk - 1) / (sk + 1)) ** 2
-        return Scheme("heavy_ball", step, beta, ab, curv,
-                      f"gd, heavy ball momentum (step {step:.6g}, beta {beta:.6g})")
+    return Lf, muf, muf is not None and muf > 0 and Lf is not None
+
+
+def _how(curv: Curvature | None) -> str:
+    return curv.how if curv else ""
+
+
+def _plain_scheme(step, line_search, ab, curv) -> Scheme:
+    """No momentum: a fixed step (given, or 1/L) or Armijo backtracking."""
+    Lf = _constants(curv)[0]
+    if line_search is None and step is None and Lf is not None:
+        src = " (L given)" if curv.scope == "given" else \
+            " (L from calcopt.conditioning)" if curv.scope != "data" \
+            else " (L from the data-mean Hessian)"
+        return Scheme("fixed", 1 / Lf, None, ab, curv, f"gd, fixed step 1/L = {1 / Lf:.6g}{src}")
+    if line_search is None and step is not None:
+        return Scheme("fixed", step, None, ab, curv, f"gd, fixed step {step:.6g}")
+    t0 = step if step is not None else 1.0
+    why = "" if line_search == "armijo" else " (no certified L: " + (
+        curv.how if curv else "none given") + ")"
+    return Scheme("armijo", t0, None, ab, curv, f"gd, Armijo backtracking (alpha={ab[0]}, "
+                  f"shrink={ab[1]}, initial step {t0:.6g}){why}")
+
+
+def _heavy_ball_scheme(step, beta, ab, curv) -> Scheme:
+    if step is None or beta is None:
+        Lf, muf, strongly = _constants(curv)
+        if not strongly:
+            raise OptionError("heavy ball needs step= and beta=, or L and mu > 0 for the "
+                              "optimal parameters; " + _how(curv))
+        sk = math.sqrt(Lf / muf)
+        step = step if step is not None else 4 / (math.sqrt(Lf) + math.sqrt(muf)) ** 2
+        beta = beta if beta is not None else ((sk - 1) / (sk + 1)) ** 2
+    return Scheme("heavy_ball", step, beta, ab, curv,
+                  f"gd, heavy ball momentum (step {step:.6g}, beta {beta:.6g})")
+
+
+def _nesterov_scheme(step, beta, ab, curv) -> Scheme:
+    Lf, muf, strongly = _constants(curv)
     if step is None:
         if Lf is None:
             raise OptionError("Nesterov's method needs step= or a certified L (for step 1/L); "
-                              + (curv.how if curv else ""))
+                              + _how(curv))
         step = 1 / Lf
     if beta is None and strongly:
         sk = math.sqrt(Lf / muf)
@@ -256,17 +289,30 @@ def _outcome(xs, fs, gns, steps, why, error, tol, iters):
     return xs, fs, gns, steps, converged, diverged, reason
 
 
+@dataclass
+class _Steps:
+    """What the step rules of :func:`_generic` read and update: the oracles, the scheme, the
+    previous iterate (momentum), the FISTA sequence and the exact line search's last step."""
+
+    fg: Any
+    f: Any
+    scheme: Scheme
+    H: Any
+    prev: np.ndarray
+    t_seq: float = 1.0
+    t_guess: float = 1.0
+
+
 def _generic(g, fg, f, x, scheme, iters, tol, bar, data):
     """Line searches, momentum, and fixed steps with data: one oracle call per evaluation."""
-    kind, step, beta = scheme.kind, scheme.step, scheme.beta
-    alpha, shrink = scheme.armijo
     H = None
-    if kind == "exact" and is_quadratic(g):
+    if scheme.kind == "exact" and is_quadratic(g):
         H = g.hess(np.zeros(len(g.wrt)), data=data) if g.params else g.hess(np.zeros(len(g.wrt)))
     xk = np.array(x, dtype=float)
-    prev = xk
+    st = _Steps(fg, f, scheme, H, xk)
+    rule = STEP_RULES[scheme.kind]
     xs, fs, gns, steps = [xk], [], [], []
-    why, error, t_seq, t_guess = "iterations", None, 1.0, 1.0
+    why, error = "iterations", None
     try:
         for k in range(iters + 1):
             fx, gl = fg(xk.tolist())
@@ -282,53 +328,80 @@ def _generic(g, fg, f, x, scheme, iters, tol, bar, data):
                 break
             if k == iters:
                 break
-            gk = np.array(gl)
-            if kind == "fixed":
-                t, new = step, xk - step * gk
-            elif kind == "armijo":
-                t, new = _backtrack(f, xk, fx, gk, gn * gn, step, alpha, shrink)
-                if new is None:
-                    why = ("Armijo backtracking found no decrease in "
-                           f"{MAX_BACKTRACKS} halvings (f is flat to rounding here)")
-                    break
-            elif kind == "exact":
-                t, new, why = _exact(f, xk, fx, gk, gn * gn, H, t_guess)
-                if new is None:
-                    break
-                t_guess = t
-            elif kind == "heavy_ball":
-                t, new = step, xk - step * gk + beta * (xk - prev)
-            else:  # Nesterov: the gradient at the extrapolated point
-                if kind == "fista":
-                    b = 0.0
-                    if k >= 1:
-                        t_next = (1 + math.sqrt(1 + 4 * t_seq * t_seq)) / 2
-                        b, t_seq = (t_seq - 1) / t_next, t_next
-                else:
-                    b = beta
-                y = xk + b * (xk - prev)
-                _, gy = fg(y.tolist()) if b else (fx, gl)
-                if gy is None or not all(map(math.isfinite, gy)):
-                    why = "nonfinite"
-                    break
-                t, new = step, y - step * np.array(gy)
+            t, new, stop = rule(st, k, xk, fx, gl, gn)
+            if new is None:
+                why = stop
+                break
             steps.append(t)
-            prev, xk = xk, new
+            st.prev, xk = xk, new
             xs.append(xk)
             if bar is not None:
                 bar.update()
     except KeyboardInterrupt:
         why = "interrupted"
-        del xs[len(fs) + 1:]
-        steps = steps[:len(xs) - 1]
-        if len(fs) < len(xs):
-            fx, gl = fg(list(xs[-1]))
-            if gl is None:
-                xs.pop()
-            else:
-                fs.append(fx)
-                gns.append(math.hypot(*gl))
+        steps = _cut_at_interrupt(fg, xs, fs, gns, steps)
     return _outcome(xs, fs, gns, np.array(steps), why, error, tol, iters)
+
+
+def _cut_at_interrupt(fg, xs, fs, gns, steps) -> list:
+    """After Ctrl-C: the iterates cut to those evaluated (the last one evaluated now when it
+    was not yet); ``xs``, ``fs``, ``gns`` in place, the steps returned."""
+    del xs[len(fs) + 1:]
+    steps = steps[:len(xs) - 1]
+    if len(fs) < len(xs):
+        fx, gl = fg(list(xs[-1]))
+        if gl is None:
+            xs.pop()
+        else:
+            fs.append(fx)
+            gns.append(math.hypot(*gl))
+    return steps
+
+
+# The step rules: (state, k, x_k, f(x_k), gradient list, its norm) -> (step, x_{k+1}, why);
+# x_{k+1} is None when the run stops there, for the reason ``why``.
+
+def _fixed_step(st, k, xk, fx, gl, gn):
+    return st.scheme.step, xk - st.scheme.step * np.array(gl), None
+
+
+def _armijo_step(st, k, xk, fx, gl, gn):
+    alpha, shrink = st.scheme.armijo
+    t, new = _backtrack(st.f, xk, fx, np.array(gl), gn * gn, st.scheme.step, alpha, shrink)
+    return t, new, (f"Armijo backtracking found no decrease in {MAX_BACKTRACKS} halvings (f is "
+                    "flat to rounding here)")
+
+
+def _exact_step(st, k, xk, fx, gl, gn):
+    t, new, why = _exact(st.f, xk, fx, np.array(gl), gn * gn, st.H, st.t_guess)
+    if new is not None:
+        st.t_guess = t
+    return t, new, why
+
+
+def _heavy_ball_step(st, k, xk, fx, gl, gn):
+    s = st.scheme
+    return s.step, xk - s.step * np.array(gl) + s.beta * (xk - st.prev), None
+
+
+def _nesterov_step(st, k, xk, fx, gl, gn):
+    """Nesterov: the gradient at the extrapolated point (FISTA: momentum (t_k - 1)/t_{k+1})."""
+    b = st.scheme.beta
+    if st.scheme.kind == "fista":
+        b = 0.0
+        if k >= 1:
+            t_next = (1 + math.sqrt(1 + 4 * st.t_seq * st.t_seq)) / 2
+            b, st.t_seq = (st.t_seq - 1) / t_next, t_next
+    y = xk + b * (xk - st.prev)
+    _, gy = st.fg(y.tolist()) if b else (fx, gl)
+    if gy is None or not all(map(math.isfinite, gy)):
+        return None, None, "nonfinite"
+    return st.scheme.step, y - st.scheme.step * np.array(gy), None
+
+
+STEP_RULES = {"fixed": _fixed_step, "armijo": _armijo_step, "exact": _exact_step,
+              "heavy_ball": _heavy_ball_step, "nesterov": _nesterov_step,
+              "fista": _nesterov_step}
 
 
 def _backtrack(f, x, fx, gk, gn2, t, alpha, shrink):

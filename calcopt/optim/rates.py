@@ -20,7 +20,7 @@ step 0.25 >= 2/L = 0.2: gradient descent is not guaranteed to converge (it diver
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as replace_fields
 from typing import Any, Callable
 
 import numpy as np
@@ -28,8 +28,8 @@ import numpy as np
 from ..data.lazy import DaskData
 from ..errors import OptionError
 from . import runs
-from .constants import curvature, is_quadratic, minimiser
-from .descent import ARMIJO, resolve
+from .constants import Curvature, curvature, is_quadratic, minimiser
+from .descent import ARMIJO, Scheme, resolve
 from .worstcase import WorstCase, iteration_counts, worst_case
 from ..results import html_repr
 
@@ -152,6 +152,28 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     method over the function class after each k in ``tight_iters`` (``worst_case``; see
     :mod:`calcopt.optim.worstcase`): GD with fixed steps, exact line search and momentum.
     """
+    _check_request(method, tight, tight_iters)
+    data = runs.dask_ready(g, data, client)
+    if quantity is not None:
+        runs.choice(quantity, "quantity", QUANTITIES)
+    runs.require_scalar(g, "predict")
+    c = _context(g, method, data, box, curvature(g, data, box, L, mu), x0, x_star, f_star,
+                 quantity)
+    if isinstance(c, Prediction):  # no L, no proof of convexity or no x*: it says which
+        return c
+    if method == "sgd":
+        return _predict_sgd(c, data, step, batch_size, schedule, beta, gamma, replace)
+    scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo,
+                     curv=c.curv)
+    c.consts.update(step=scheme.step, beta=scheme.beta)
+    c = replace_fields(c, name=scheme.method, scheme=scheme)
+    p = RATE_RULES[scheme.kind](c)
+    if tight and p.applies:
+        p.worst_case = worst_case(p, scheme.kind, scheme.step, scheme.beta, tight_iters)
+    return p
+
+
+def _check_request(method: str, tight: Any, tight_iters: Any) -> None:
     runs.choice(method, "method", ("gd", "sgd"))
     if not isinstance(tight, (bool, np.bool_)):
         raise OptionError(f"tight must be True or False; got {tight!r}")
@@ -160,13 +182,41 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     if tight and method == "sgd":
         raise OptionError("tight=True is for gradient descent (PEPit models no mini-batch SGD "
                           "here); predict(method='sgd') without tight=True")
-    data = runs.dask_ready(g, data, client)
-    if quantity is not None:
-        runs.choice(quantity, "quantity", QUANTITIES)
-    runs.require_scalar(g, "predict")
-    curv = curvature(g, data, box, L, mu)
-    Lf = _num(curv.L)
-    muf = _num(curv.mu)
+
+
+@dataclass(frozen=True)
+class RateContext:
+    """What the rate rules read: ``name`` (the method's description), the gd ``scheme``, ``L``,
+    ``mu``, ``R = ||x0 - x*||``, ``f0 = f(x0) - f*`` (``None`` without x0), the Prediction's
+    ``consts`` and ``assumptions`` (rules add to them), ``quantity``, minimiser ``mn``, ``g``."""
+
+    name: str
+    scheme: Scheme | None
+    L: float
+    mu: float | None
+    strongly: bool
+    R: float | None
+    f0: float | None
+    consts: dict
+    assumptions: list
+    quantity: str | None
+    mn: Any
+    g: Any
+    curv: Curvature
+
+    def fail(self, why: str) -> Prediction:
+        return _fail(self.name, why, self.assumptions, self.consts)
+
+    def make(self, quantity, rate, tight, source, bound, **kw) -> Prediction:
+        return Prediction(self.name, quantity, rate, tight, tuple(self.assumptions), source,
+                          constants=self.consts, x_star=self.mn.x, f_star=self.mn.f,
+                          _bound=bound, **kw)
+
+
+def _context(g, method, data, box, curv, x0, x_star, f_star, quantity):
+    """The :class:`RateContext` of a prediction, or the failed Prediction when there is no
+    ``L``, no proof of convexity (gd) or no minimiser."""
+    Lf, muf = _num(curv.L), _num(curv.mu)
     consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope,
                     "box": box}
     assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.how})"]
@@ -192,18 +242,8 @@ def predict(g, method: str = "gd", step: Any = None, x0: Any = None,
     strongly = muf is not None and muf > 0
     if strongly:
         consts["kappa"] = Lf / muf
-    if method == "sgd":
-        return _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, Lf, muf,
-                            mn, R, f0, consts, assumptions)
-    scheme = resolve(g, data, step, line_search, momentum, box, L, mu, beta, armijo, curv=curv)
-    consts.update(step=scheme.step, beta=scheme.beta)
-    name = scheme.method
-    args = (name, scheme, Lf, muf, strongly, R, f0, consts, assumptions, quantity, mn, g)
-    p = {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
-         "fista": _fista, "nesterov": _nesterov}[scheme.kind](*args)
-    if tight and p.applies:
-        p.worst_case = worst_case(p, scheme.kind, scheme.step, scheme.beta, tight_iters)
-    return p
+    return RateContext(method, None, Lf, muf, strongly, R, f0, consts, assumptions, quantity,
+                       mn, g, curv)
 
 
 def _num(v) -> float | None:
@@ -239,143 +279,142 @@ def _convex(g, muf, curv, box) -> tuple[bool, str | None]:
     return False, f"convexity{where} is not proven: {c.reason or c.explanation}"
 
 
-def _make(name, quantity, rate, tight, assumptions, source, bound, consts, mn, **kw) -> Prediction:
-    return Prediction(name, quantity, rate, tight, tuple(assumptions), source,
-                      constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound, **kw)
-
-
-def _fixed(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    s = scheme.step
+def _fixed(c: RateContext) -> Prediction:
+    L, mu, R, f0, quantity = c.L, c.mu, c.R, c.f0, c.quantity
+    s = c.scheme.step
     h = s * L
     if h >= 2:
-        return _fail(name, f"step {s:.6g} >= 2/L = {2 / L:.6g}: gradient descent is not "
-                     "guaranteed to converge (it diverges on f = L x^2/2)", assumptions, consts)
-    if not strongly:
+        return c.fail(f"step {s:.6g} >= 2/L = {2 / L:.6g}: gradient descent is not "
+                      "guaranteed to converge (it diverges on f = L x^2/2)")
+    if not c.strongly:
         if quantity not in (None, "f_gap"):
-            return _fail(name, f"without strong convexity (mu = {mu}) only the f-gap bound "
-                         "holds; the distance to x* need not decay at a rate", assumptions, consts)
-        assumptions.append("f convex and L-smooth; step h/L with h in (0, 2)")
+            return c.fail(f"without strong convexity (mu = {mu}) only the f-gap bound "
+                          "holds; the distance to x* need not decay at a rate")
+        c.assumptions.append("f convex and L-smooth; step h/L with h in (0, 2)")
         bound = None if R is None else (lambda k: L * R * R / 2 * np.maximum(
             1 / (2 * k * h + 1), (1 - h) ** (2 * k)))
-        return _make(name, "f_gap", None, True, assumptions, DT14, bound, consts, mn, order=-1.0)
+        return c.make("f_gap", None, True, DT14, bound, order=-1.0)
     q = max(abs(1 - s * mu), abs(1 - s * L))
     if quantity is None:
         quantity = "distance" if _close(s, 2 / (L + mu)) else "f_gap" if _close(s, 1 / L) \
             else "distance_squared"
-    assumptions.append("f mu-strongly convex and L-smooth; step in (0, 2/L)")
+    c.assumptions.append("f mu-strongly convex and L-smooth; step in (0, 2/L)")
     if quantity == "distance":
         bound = None if R is None else (lambda k: q ** k * R)
-        return _make(name, quantity, q, True, assumptions, POLYAK, bound, consts, mn)
+        return c.make(quantity, q, True, POLYAK, bound)
     if quantity == "distance_squared":
         bound = None if R is None else (lambda k: q ** (2 * k) * R * R)
-        return _make(name, quantity, q * q, True, assumptions, POLYAK, bound, consts, mn)
+        return c.make(quantity, q * q, True, POLYAK, bound)
     bound = None if f0 is None else (lambda k: q ** (2 * k) * f0)
     classical = None
     if _close(s, 1 / L):
-        c = 1 - mu / L
-        classical = _make(name, "f_gap", c, False, assumptions, NESCL,
-                          None if f0 is None else (lambda k: c ** k * f0), consts, mn)
-    return _make(name, "f_gap", q * q, True, assumptions, THG18, bound, consts, mn,
-                 classical=classical)
+        r = 1 - mu / L
+        classical = c.make("f_gap", r, False, NESCL,
+                           None if f0 is None else (lambda k: r ** k * f0))
+    return c.make("f_gap", q * q, True, THG18, bound, classical=classical)
 
 
-def _need_strong(name, what, strongly, mu, assumptions, consts):
-    if not strongly:
-        return _fail(name, f"{what} needs strong convexity (mu > 0); mu = {mu}",
-                     assumptions, consts)
-    return None
+def _need_strong(c: RateContext, what: str) -> Prediction | None:
+    return None if c.strongly else c.fail(f"{what} needs strong convexity (mu > 0); mu = {c.mu}")
 
 
-def _exact(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    bad = _need_strong(name, "the exact line search rate", strongly, mu, assumptions, consts)
-    if bad or quantity not in (None, "f_gap"):
-        return bad or _fail(name, "the exact line search bound is on the f-gap", assumptions,
-                            consts)
-    q = ((L / mu - 1) / (L / mu + 1)) ** 2
-    assumptions.append("f mu-strongly convex and L-smooth; exact steps")
+def _exact(c: RateContext) -> Prediction:
+    bad = _need_strong(c, "the exact line search rate")
+    if bad or c.quantity not in (None, "f_gap"):
+        return bad or c.fail("the exact line search bound is on the f-gap")
+    q = ((c.L / c.mu - 1) / (c.L / c.mu + 1)) ** 2
+    c.assumptions.append("f mu-strongly convex and L-smooth; exact steps")
+    f0 = c.f0
     bound = None if f0 is None else (lambda k: q ** k * f0)
-    return _make(name, "f_gap", q, True, assumptions, DKGT17, bound, consts, mn)
+    return c.make("f_gap", q, True, DKGT17, bound)
 
 
-def _armijo(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    bad = _need_strong(name, "the backtracking rate", strongly, mu, assumptions, consts)
-    if bad or quantity not in (None, "f_gap"):
-        return bad or _fail(name, "the backtracking bound is on the f-gap", assumptions, consts)
-    alpha, shrink = scheme.armijo
-    c = 1 - 2 * mu * alpha * min(scheme.step, shrink / L)
-    assumptions.append(f"f mu-strongly convex and L-smooth; accepted steps >= min(t0, shrink/L) "
-                       f"= {min(scheme.step, shrink / L):.6g}")
-    bound = None if f0 is None else (lambda k: c ** k * f0)
-    return _make(name, "f_gap", c, False, assumptions, BV04, bound, consts, mn)
+def _armijo(c: RateContext) -> Prediction:
+    bad = _need_strong(c, "the backtracking rate")
+    if bad or c.quantity not in (None, "f_gap"):
+        return bad or c.fail("the backtracking bound is on the f-gap")
+    alpha, shrink = c.scheme.armijo
+    r = 1 - 2 * c.mu * alpha * min(c.scheme.step, shrink / c.L)
+    c.assumptions.append(f"f mu-strongly convex and L-smooth; accepted steps >= min(t0, "
+                         f"shrink/L) = {min(c.scheme.step, shrink / c.L):.6g}")
+    f0 = c.f0
+    bound = None if f0 is None else (lambda k: r ** k * f0)
+    return c.make("f_gap", r, False, BV04, bound)
 
 
-def _heavy_ball(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    bad = _need_strong(name, "the heavy-ball rate", strongly, mu, assumptions, consts)
+def _heavy_ball(c: RateContext) -> Prediction:
+    bad = _need_strong(c, "the heavy-ball rate")
     if bad:
         return bad
-    if g.params or not is_quadratic(g):
-        return _fail(name, "the heavy-ball bound holds for quadratics only (f is not quadratic)",
-                     assumptions, consts)
+    if c.g.params or not is_quadratic(c.g):
+        return c.fail("the heavy-ball bound holds for quadratics only (f is not quadratic)")
+    L, mu, s = c.L, c.mu, c.scheme
     sk = math.sqrt(L / mu)
     rho = (sk - 1) / (sk + 1)
     step_opt, beta_opt = 4 / (math.sqrt(L) + math.sqrt(mu)) ** 2, rho * rho
-    if not (_close(scheme.step, step_opt) and _close(scheme.beta, beta_opt)):
-        return _fail(name, f"the bound is for the optimal parameters step = {step_opt:.6g}, "
-                     f"beta = {beta_opt:.6g}; got step {scheme.step:.6g}, beta {scheme.beta:.6g}",
-                     assumptions, consts)
-    if quantity not in (None, "distance"):
-        return _fail(name, "the heavy-ball bound is on the distance", assumptions, consts)
-    assumptions.append("f quadratic with Hessian eigenvalues in [mu, L]; optimal parameters; "
-                       "x_{-1} = x0. The rate rho is the spectral radius of the iteration "
-                       "matrix; it is not normal, so ||x_k - x*|| <= (1 + (1 + rho) k) rho^k R "
-                       "with a prefactor growing linearly in k, attained along the eigenvector "
-                       "of L (a double root -rho there)")
+    if not (_close(s.step, step_opt) and _close(s.beta, beta_opt)):
+        return c.fail(f"the bound is for the optimal parameters step = {step_opt:.6g}, "
+                      f"beta = {beta_opt:.6g}; got step {s.step:.6g}, beta {s.beta:.6g}")
+    if c.quantity not in (None, "distance"):
+        return c.fail("the heavy-ball bound is on the distance")
+    c.assumptions.append("f quadratic with Hessian eigenvalues in [mu, L]; optimal parameters; "
+                         "x_{-1} = x0. The rate rho is the spectral radius of the iteration "
+                         "matrix; it is not normal, so ||x_k - x*|| <= (1 + (1 + rho) k) rho^k "
+                         "R with a prefactor growing linearly in k, attained along the "
+                         "eigenvector of L (a double root -rho there)")
+    R = c.R
     bound = None if R is None else (lambda k: (1 + (1 + rho) * k) * rho ** k * R)
-    return _make(name, "distance", rho, True, assumptions, POLYAK64, bound, consts, mn)
+    return c.make("distance", rho, True, POLYAK64, bound)
 
 
-def _fista(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    if scheme.step > 1 / L * (1 + 1e-12):
-        return _fail(name, f"FISTA's bound needs step <= 1/L = {1 / L:.6g}; got {scheme.step:.6g}",
-                     assumptions, consts)
-    if quantity not in (None, "f_gap"):
-        return _fail(name, "FISTA's bound is on the f-gap", assumptions, consts)
-    Lu = 1 / scheme.step
-    assumptions.append("f convex and L-smooth; step 1/L' with L' >= L; t_1 = 1")
+def _fista(c: RateContext) -> Prediction:
+    step = c.scheme.step
+    if step > 1 / c.L * (1 + 1e-12):
+        return c.fail(f"FISTA's bound needs step <= 1/L = {1 / c.L:.6g}; got {step:.6g}")
+    if c.quantity not in (None, "f_gap"):
+        return c.fail("FISTA's bound is on the f-gap")
+    Lu, R = 1 / step, c.R
+    c.assumptions.append("f convex and L-smooth; step 1/L' with L' >= L; t_1 = 1")
     bound = None if R is None else (lambda k: 2 * Lu * R * R / (k + 1) ** 2)
-    return _make(name, "f_gap", None, False, assumptions, BT09, bound, consts, mn, order=-2.0)
+    return c.make("f_gap", None, False, BT09, bound, order=-2.0)
 
 
-def _nesterov(name, scheme, L, mu, strongly, R, f0, consts, assumptions, quantity, mn, g):
-    bad = _need_strong(name, "Nesterov's linear rate", strongly, mu, assumptions, consts)
+def _nesterov(c: RateContext) -> Prediction:
+    bad = _need_strong(c, "Nesterov's linear rate")
     if bad:
         return bad
+    L, mu, R, f0 = c.L, c.mu, c.R, c.f0
     sk = math.sqrt(L / mu)
-    if not (_close(scheme.step, 1 / L) and _close(scheme.beta, (sk - 1) / (sk + 1))):
-        return _fail(name, f"the bound is for step 1/L and beta = (sqrt(kappa) - 1)/(sqrt(kappa) "
-                     f"+ 1) = {(sk - 1) / (sk + 1):.6g}", assumptions, consts)
-    if quantity not in (None, "f_gap"):
-        return _fail(name, "Nesterov's bound is on the f-gap", assumptions, consts)
+    if not (_close(c.scheme.step, 1 / L) and _close(c.scheme.beta, (sk - 1) / (sk + 1))):
+        return c.fail(f"the bound is for step 1/L and beta = (sqrt(kappa) - 1)/(sqrt(kappa) "
+                      f"+ 1) = {(sk - 1) / (sk + 1):.6g}")
+    if c.quantity not in (None, "f_gap"):
+        return c.fail("Nesterov's bound is on the f-gap")
     q = 1 - 1 / sk
-    assumptions.append("f mu-strongly convex and L-smooth; x_{-1} = x0")
+    c.assumptions.append("f mu-strongly convex and L-smooth; x_{-1} = x0")
     bound = None if f0 is None else (lambda k: q ** k * (f0 + mu * R * R / 2))
-    return _make(name, "f_gap", q, False, assumptions, NES18, bound, consts, mn)
+    return c.make("f_gap", q, False, NES18, bound)
 
 
-def _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, L, mu, mn, R, f0,
-                 consts, assumptions):
+RATE_RULES = {"fixed": _fixed, "exact": _exact, "armijo": _armijo, "heavy_ball": _heavy_ball,
+              "fista": _fista, "nesterov": _nesterov}
+
+
+def _predict_sgd(c: RateContext, data, step, batch_size, schedule, beta, gamma,
+                 replace) -> Prediction:
     from .stochastic import batch_size_of, data_columns, schedule_of
     from .variance import gradient_variance, predicted_variance
-    name = "sgd"
+    g, L, mu, mn, f0, consts, assumptions = c.g, c.L, c.mu, c.mn, c.f0, c.consts, c.assumptions
     if batch_size is None:
         raise OptionError("predict(method='sgd') needs batch_size=")
     cols = data_columns(g, data)
     N = cols.N if isinstance(cols, DaskData) else len(cols[0])
     B = batch_size_of(batch_size, N)
     if not (mu is not None and mu > 0):
-        return _fail(name, f"the SGD bounds (Bottou, Curtis & Nocedal 2018, Thms 4.6, 4.7) need "
-                     f"strong convexity (mu > 0); mu = {mu}", assumptions, consts)
+        return c.fail(f"the SGD bounds (Bottou, Curtis & Nocedal 2018, Thms 4.6, 4.7) need "
+                      f"strong convexity (mu > 0); mu = {mu}")
     kind, params, name = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
+    c = replace_fields(c, name=name)  # the schedule's description
     sigma2, _ = gradient_variance(g, data, mn.x)
     M = float(predicted_variance(sigma2, B, N, replace))
     consts.update(sigma2=sigma2, M=M, batch_size=B, N=N)
@@ -387,26 +426,22 @@ def _predict_sgd(g, data, step, batch_size, schedule, beta, gamma, replace, L, m
     if kind == "constant":
         a = params
         if a > 1 / L * (1 + 1e-12):
-            return _fail(name, f"Thm 4.6 needs step <= mu_G/(L M_G) = 1/L = {1 / L:.6g} (M_G = "
-                         f"1); got {a:.6g}", assumptions, consts)
+            return c.fail(f"Thm 4.6 needs step <= mu_G/(L M_G) = 1/L = {1 / L:.6g} (M_G = "
+                          f"1); got {a:.6g}")
         floor = a * L * M / (2 * mu)
-        c = 1 - a * mu
+        r = 1 - a * mu
         consts.update(step=a, floor=floor)
-        bound = None if f0 is None else (lambda k: floor + c ** k * (f0 - floor))
-        return Prediction(name, "f_gap", c, False, tuple(assumptions),
-                          BCN18 + ", Theorem 4.6 (fixed stepsize)", floor=floor,
-                          constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound)
+        bound = None if f0 is None else (lambda k: floor + r ** k * (f0 - floor))
+        return c.make("f_gap", r, False, BCN18 + ", Theorem 4.6 (fixed stepsize)", bound,
+                      floor=floor)
     b, gm = params
     if not b * mu > 1:
-        return _fail(name, f"Thm 4.7 needs beta > 1/mu = {1 / mu:.6g}; got beta {b:.6g}",
-                     assumptions, consts)
+        return c.fail(f"Thm 4.7 needs beta > 1/mu = {1 / mu:.6g}; got beta {b:.6g}")
     if b / (gm + 1) > 1 / L * (1 + 1e-12):
-        return _fail(name, f"Thm 4.7 needs the first step beta/(gamma + 1) <= 1/L = {1 / L:.6g}",
-                     assumptions, consts)
+        return c.fail(f"Thm 4.7 needs the first step beta/(gamma + 1) <= 1/L = {1 / L:.6g}")
     consts.update(beta=b, gamma=gm)
     nu = None if f0 is None else max(b * b * L * M / (2 * (b * mu - 1)), (gm + 1) * f0)
     consts["nu"] = nu
     bound = None if nu is None else (lambda k: nu / (gm + k + 1))
-    return Prediction(name, "f_gap", None, False, tuple(assumptions),
-                      BCN18 + ", Theorem 4.7 (diminishing stepsizes)", order=-1.0, floor=0.0,
-                      constants=consts, x_star=mn.x, f_star=mn.f, _bound=bound)
+    return c.make("f_gap", None, False, BCN18 + ", Theorem 4.7 (diminishing stepsizes)", bound,
+                  order=-1.0, floor=0.0)

@@ -10,7 +10,7 @@ every ``record_every`` steps and at the final iterate.
 >>> g = calcopt.compile((w*a - b)**2 / 2, wrt=[w], params=[a, b])
 >>> rng = np.random.default_rng(0)
 >>> A = rng.normal(size=200); B = 3*A + 0.1*rng.normal(size=200)
->>> run = calcopt.sgd(g, {a: A, b: B}, [0.0], batch_size=20, step=0.1, epochs=20, seed=1)
+>>> run = calcopt.sgd(g, [0.0], {a: A, b: B}, batch_size=20, step=0.1, epochs=20, seed=1)
 >>> run.iters, run.recorded[:3].tolist(), bool(abs(run.x[0] - 3) < 0.05)
 (200, [0, 10, 20], True)
 """
@@ -27,7 +27,7 @@ from ..codegen.program import sample_means
 from ..data.lazy import DaskData
 from ..data.points import as_data
 from ..errors import DataError, OptionError, PointError
-from . import runs
+from . import call_order, runs
 from .chunked import chunk_batches, chunk_batches_per_epoch
 from .constants import curvature
 from .results import Run
@@ -56,11 +56,6 @@ def data_columns(g, data: Any) -> tuple[np.ndarray, ...]:
         raise DataError("sgd and minibatch_variance sample the data of an objective with params "
                         "(calcopt.compile(..., params=[...])); this graph has none")
     return as_data(data, g.params)
-
-
-def data_matrix(g, data: Any) -> np.ndarray:
-    """The data as a ``(p, N)`` float array (rows in ``g.params`` order), validated once."""
-    return np.stack(data_columns(g, data))
 
 
 def memory_batches(arrays: tuple, N: int, B: int, replace: bool, rng):
@@ -119,7 +114,8 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
                                       f"gamma {gamma:.6g}")
 
 
-def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
+@call_order.accepts_data_before_x0
+def sgd(g, x0: Any, data: Any, batch_size: int = 32, step: Any = None,
         schedule: str = "constant", iters: int | None = None, epochs: int | None = None,
         seed: Any = None, replace: bool = False, record_every: int | None = None,
         progress: bool = False, *, beta: Any = None, gamma: Any = None, L: Any = None,
@@ -127,6 +123,11 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     """Mini-batch SGD on the mean of ``g`` over ``data`` (``{param: N samples}`` or an
     ``(N, p)`` array) from ``x0``.
 
+    The arguments follow :func:`calcopt.gd`: ``g``, then ``x0``, then (required here) ``data``.
+    The old order ``sgd(g, data, x0, ...)`` still works, with a ``DeprecationWarning``; it is
+    recognised when the second argument can only be data (a dict keyed by params, a 2-D
+    array or table, dask data) and the third cannot; any other call is read in the new order
+    (a call that fits neither is an error about ``x0`` or ``data``).
     ``schedule="constant"``: step ``step`` (default ``1/L`` when ``g`` is quadratic in the
     variables, ``L`` from the data-mean Hessian, or ``L=``); ``"inverse"``: step
     ``beta/(gamma + k)`` at the k-th step (defaults ``beta = 2/mu``, ``gamma = beta L - 1``).
@@ -150,62 +151,107 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
     x = np.array(runs.start_point(g, x0))
     B = batch_size_of(batch_size, N)
     per_epoch = chunk_batches_per_epoch(cols, B) if chunked else N // B
-    if iters is not None and epochs is not None:
-        raise OptionError("give iters= or epochs=, not both")
-    iters = runs.count(iters, "iters") if iters is not None else \
-        per_epoch * runs.count(10 if epochs is None else epochs, "epochs")
-    record_every = per_epoch if record_every is None else runs.count(record_every, "record_every")
+    iters, record_every = _counts(iters, epochs, record_every, per_epoch)
     kind, params, method = schedule_of(g, data, schedule, step, beta, gamma, L, mu)
     method += f", batch {B} of N = {N} " + ("with" if replace else "without") + " replacement"
     if chunked:
         method += f" inside shuffled chunks ({len(cols.chunk_sizes())} chunks)"
-    # the sample-mean code (calcopt.sample_means): one call per mini-batch
-    grad_prog = sample_means(g, "gradient")
-    grad = grad_prog.function
-    full_prog = sample_means(g, "value_and_gradient")
-    rng = np.random.default_rng(seed)
-    if chunked:
-        batches = chunk_batches(cols, grad_prog.layout, B, replace, rng)
-        full = lambda xk: cols.sample_mean(full_prog, xk)  # noqa: E731 (distributed pass)
-    else:
-        shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
-        arrays = grad_prog.prepare(cols, shared)
-        full_arrays = full_prog.prepare(cols, shared)
-        batches = memory_batches(arrays, N, B, replace, rng)
-        full = lambda xk: full_prog(xk, full_arrays)  # noqa: E731
-
-    xs, fs, gns, rec = [], [], [], []
-
-    def record(k: int, xk: np.ndarray) -> bool:
-        out = full(xk)
-        gn = float(np.sqrt(out[1:] @ out[1:]))
-        if not (math.isfinite(out[0]) and math.isfinite(gn)):
-            return False
-        xs.append(xk)
-        fs.append(float(out[0]))
-        gns.append(gn)
-        rec.append(k)
-        return True
-
-    if record_every and not record(0, x):
+    grad, batches, full = _samplers(g, cols, chunked, N, B, replace, seed)
+    trace = _Trace(full)
+    if record_every and not trace.record(0, x):
         batches.close()
         # the data are finite (as_data checks): x0 is outside the objective's domain
         raise PointError(f"the objective or its gradient (the mean over the N = {N} samples) "
                          f"is not finite at x0 = {x.tolist()}: x0 is outside the domain of the "
                          "terms of some samples (e.g. the log of a negative number) or they "
                          "overflow there; the data are finite")
-    def steps_until(k: int) -> np.ndarray:  # the schedule, never materialised ahead of time
-        return np.full(k, params) if kind == "constant" else \
-            params[0] / (params[1] + np.arange(1, k + 1))
-
-    constant = params if kind == "constant" else None
     bar = runs.progress_bar(progress, iters, method)
+    x, k, why = _steps(x, grad, batches, kind, params, iters, record_every, trace, bar)
+    x, k_last, why = trace.last(x, k, why, record_every)
+    reason = {"iterations": f"{k} steps done ({k / per_epoch:.3g} epochs)",
+              "interrupted": "interrupted",
+              "nonfinite": f"diverged: a non-finite gradient or iterate at step {k + 1}; x is "
+                           f"the last finite iterate recorded (step {k_last})"}[why]
+    info = {"kind": "sgd", "schedule": kind, "step": params, "batch_size": B, "replace": replace,
+            "seed": seed, "N": N, "x0": x0, "data": given,
+            "sampling": "chunks" if chunked else "memory"}
+    n = len(g.wrt)
+    xs = np.array(trace.xs, dtype=float).reshape(len(trace.xs), n)
+    return Run(x=np.asarray(x, dtype=float), xs=xs, f=np.array(trace.fs),
+               grad_norm=np.array(trace.gns),
+               steps=_schedule_steps(kind, params, k), recorded=np.array(trace.rec, dtype=int),
+               iters=k, converged=False, diverged=why == "nonfinite", reason=reason,
+               method=method, time=perf_counter() - t_start, wrt=tuple(g.wrt), info=info)
+
+
+def _counts(iters, epochs, record_every, per_epoch: int) -> tuple[int, int]:
+    """``(iters, record_every)`` checked, with their defaults (10 epochs; once per epoch)."""
+    if iters is not None and epochs is not None:
+        raise OptionError("give iters= or epochs=, not both")
+    iters = runs.count(iters, "iters") if iters is not None else \
+        per_epoch * runs.count(10 if epochs is None else epochs, "epochs")
+    record_every = per_epoch if record_every is None else runs.count(record_every, "record_every")
+    return iters, record_every
+
+
+def _samplers(g, cols, chunked: bool, N: int, B: int, replace: bool, seed):
+    """``(grad, batches, full)``: the mini-batch gradient (the sample-mean code of
+    :func:`calcopt.codegen.program.sample_means`, one call per mini-batch), the endless mini-batches
+    and the full ``(f, gradient)`` over all samples (a distributed pass for dask data)."""
+    grad_prog = sample_means(g, "gradient")
+    full_prog = sample_means(g, "value_and_gradient")
+    rng = np.random.default_rng(seed)
+    if chunked:
+        batches = chunk_batches(cols, grad_prog.layout, B, replace, rng)
+        return grad_prog.function, batches, lambda xk: cols.sample_mean(full_prog, xk)
+    shared: dict = {}  # both programs use one stacked (N, d) matrix (linear-form helper)
+    arrays = grad_prog.prepare(cols, shared)
+    full_arrays = full_prog.prepare(cols, shared)
+    batches = memory_batches(arrays, N, B, replace, rng)
+    return grad_prog.function, batches, lambda xk: full_prog(xk, full_arrays)
+
+
+class _Trace:
+    """The recorded iterates of a run, with the full objective and gradient norm at each."""
+
+    def __init__(self, full):
+        self.full = full
+        self.xs: list = []
+        self.fs: list = []
+        self.gns: list = []
+        self.rec: list = []
+
+    def record(self, k: int, xk: np.ndarray) -> bool:
+        """Record ``xk`` as step ``k``; ``False`` (nothing recorded) when not finite there."""
+        out = self.full(xk)
+        gn = float(np.sqrt(out[1:] @ out[1:]))
+        if not (math.isfinite(out[0]) and math.isfinite(gn)):
+            return False
+        self.xs.append(xk)
+        self.fs.append(float(out[0]))
+        self.gns.append(gn)
+        self.rec.append(k)
+        return True
+
+    def last(self, x, k: int, why: str, record_every: int):
+        """``(x, k_last, why)`` at the end: the final iterate recorded (unless recorded last or
+        diverged); after a divergence x is the last finite iterate recorded."""
+        if record_every and (not self.rec or self.rec[-1] != k) and why != "nonfinite" \
+                and not self.record(k, x):
+            why = "nonfinite"
+        if why == "nonfinite" and self.rec:
+            return self.xs[-1], self.rec[-1], why
+        return x, k, why
+
+
+def _steps(x, grad, batches, kind, params, iters, record_every, trace, bar):
+    """The SGD steps: ``(x, steps done, why stopped)``; closes ``batches`` and ``bar``."""
+    constant = params if kind == "constant" else None
     why, k = "iterations", 0
     try:
         with np.errstate(all="ignore"):
             while k < iters:
-                batch = next(batches)
-                gk = grad(x, batch)
+                gk = grad(x, next(batches))
                 alpha = constant if constant is not None else params[0] / (params[1] + k + 1)
                 new = x - alpha * gk
                 if not math.isfinite(new @ new):  # nan, inf or about to overflow
@@ -213,7 +259,8 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
                     break
                 x = new
                 k += 1
-                if record_every and k % record_every == 0 and k < iters and not record(k, x):
+                if record_every and k % record_every == 0 and k < iters \
+                        and not trace.record(k, x):
                     why = "nonfinite"
                     break
                 if bar is not None:
@@ -224,23 +271,10 @@ def sgd(g, data: Any, x0: Any, batch_size: int = 32, step: Any = None,
         batches.close()
         if bar is not None:
             bar.close()
-    if record_every and (not rec or rec[-1] != k) and why != "nonfinite" and not record(k, x):
-        why = "nonfinite"
-    if why == "nonfinite" and rec:
-        x = xs[-1]
-        k_last = rec[-1]
-    else:
-        k_last = k
-    reason = {"iterations": f"{k} steps done ({k / per_epoch:.3g} epochs)",
-              "interrupted": "interrupted",
-              "nonfinite": f"diverged: a non-finite gradient or iterate at step {k + 1}; x is "
-                           f"the last finite iterate recorded (step {k_last})"}[why]
-    info = {"kind": "sgd", "schedule": kind, "step": params, "batch_size": B, "replace": replace,
-            "seed": seed, "N": N, "x0": x0, "data": given,
-            "sampling": "chunks" if chunked else "memory"}
-    n = len(g.wrt)
-    return Run(x=np.asarray(x, dtype=float), xs=np.array(xs, dtype=float).reshape(len(xs), n),
-               f=np.array(fs), grad_norm=np.array(gns), steps=steps_until(k),
-               recorded=np.array(rec, dtype=int),
-               iters=k, converged=False, diverged=why == "nonfinite", reason=reason,
-               method=method, time=perf_counter() - t_start, wrt=tuple(g.wrt), info=info)
+    return x, k, why
+
+
+def _schedule_steps(kind: str, params, k: int) -> np.ndarray:
+    """The first ``k`` steps of the schedule (never materialised ahead of time)."""
+    return np.full(k, params) if kind == "constant" else \
+        params[0] / (params[1] + np.arange(1, k + 1))

@@ -91,7 +91,7 @@ def sgd_runs(p: Problem, epochs: int) -> list[dict]:
     for B in SGD_BATCHES:
         if B > p.samples:
             continue
-        runs = [sgd(p.graph, p.data, p.x0, batch_size=B, epochs=epochs, seed=seed,
+        runs = [sgd(p.graph, p.x0, p.data, batch_size=B, epochs=epochs, seed=seed,
                     **_constants(p)) for seed in range(SGD_SEEDS)]
         pred = predict(p.graph, method="sgd", x0=p.x0, data=p.data, batch_size=B,
                        **_constants(p))
@@ -143,14 +143,3 @@ def minimiser_of(results: list[dict]) -> np.ndarray | None:
         if pred is not None and pred.x_star is not None:
             return np.asarray(pred.x_star, dtype=float)
     return None
-
-
-def runs_text(results: list[dict]) -> str:
-    """A plain-text summary of the GD checks (for the command line)."""
-    lines = []
-    for r in results:
-        if "run" in r:
-            chk = r["check"]
-            lines.append(f"  {r['label']}: {r['run'].iters} iterations; "
-                         + (chk.verdict if chk else f"no prediction: {r['prediction'].failed}"))
-    return "\n".join(lines)

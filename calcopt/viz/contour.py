@@ -45,19 +45,10 @@ def plot_contour(g: Graph, runs: Any = (), box: Any = None, levels: int | Sequen
 
     Returns the ``Figure``; saves it to ``path`` when given (format from the suffix).
     """
-    if not isinstance(g, Graph):
-        raise OptionError(f"plot_contour needs a calcopt.Graph; got {type(g).__name__}")
-    if not g.is_scalar or len(g.wrt) != 2:
-        raise OptionError(f"plot_contour draws a scalar objective of exactly two variables; "
-                          f"this graph has variables {[s.name for s in g.wrt]}"
-                          + ("" if g.is_scalar else " and is vector-valued"))
+    _check_graph(g)
     many = as_runs(runs, "plot_contour")
     names = run_labels(many, labels)
-    if g.params and data is None:
-        data = next((r.info.get("data") for r in many if r.info.get("data") is not None), None)
-        if data is None:
-            raise OptionError("the objective has params: pass data= (the samples it is the "
-                              "mean over)")
+    data = _data_of(g, many, data)
     star = _minimiser(g, x_star)
     (x0, x1), (y0, y1) = _box(g, box, many, star)
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
@@ -69,26 +60,10 @@ def plot_contour(g: Graph, runs: Any = (), box: Any = None, levels: int | Sequen
                           f"{(y0, y1)}; choose another box")
     fig = new_figure(figsize, dpi)
     ax = fig.add_subplot()
-    lv = _levels(F[finite], levels)
-    from matplotlib.colors import BoundaryNorm
-    cmap = _cmap()
-    filled = ax.contourf(X, Y, np.where(finite, F, np.nan), levels=lv, cmap=cmap,
-                         norm=BoundaryNorm(lv, cmap.N), extend="max")
-    ax.contour(X, Y, np.where(finite, F, np.nan), levels=lv, colors="#555555",
-               linewidths=0.5, alpha=0.7)
-    bar = fig.colorbar(filled, ax=ax, shrink=0.9)
-    bar.set_label("f (levels spaced logarithmically above the minimum)")
-    bar.ax.tick_params(labelsize=8)
+    _filled(fig, ax, X, Y, np.where(finite, F, np.nan), _levels(F[finite], levels))
     if arrows:
         _arrows(ax, g, (x0, x1), (y0, y1), data)
-    for i, (run, name) in enumerate(zip(many, names)):
-        pts = np.asarray(run.xs, dtype=float)
-        z = 4 + len(many) - i  # the first run on top: list the one to see first
-        ax.plot(pts[:, 0], pts[:, 1], color=run_colour(i), linewidth=1.8 if i == 0 else 1.4,
-                marker="o" if len(pts) <= 200 else None, markersize=3.5, zorder=z,
-                label=f"{name} ({len(pts)} points)")
-        ax.plot(pts[:1, 0], pts[:1, 1], "s", color=run_colour(i), markersize=8,
-                markeredgecolor="black", zorder=z)
+    _paths(ax, many, names)
     if star is not None:
         ax.plot([star[0]], [star[1]], marker="*", color="gold", markersize=17,
                 markeredgecolor="black", linestyle="none", label="minimiser x* (proven)",
@@ -98,17 +73,64 @@ def plot_contour(g: Graph, runs: Any = (), box: Any = None, levels: int | Sequen
     ratio = (y1 - y0) / (x1 - x0)
     if 0.2 <= ratio <= 5:  # true angles (the zig-zag is orthogonal steps) when it fits
         ax.set_aspect("equal")
+    _labels(ax, g, title)
+    if many or star is not None or arrows:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8.5,
+                  ncols=1, frameon=False)
+    save(fig, path)
+    return fig
+
+
+def _check_graph(g: Any) -> None:
+    if not isinstance(g, Graph):
+        raise OptionError(f"plot_contour needs a calcopt.Graph; got {type(g).__name__}")
+    if not g.is_scalar or len(g.wrt) != 2:
+        raise OptionError(f"plot_contour draws a scalar objective of exactly two variables; "
+                          f"this graph has variables {[s.name for s in g.wrt]}"
+                          + ("" if g.is_scalar else " and is vector-valued"))
+
+
+def _data_of(g: Graph, runs: list, data: Any) -> Any:
+    """The samples of an objective with params: ``data``, else those the runs were given."""
+    if g.params and data is None:
+        data = next((r.info.get("data") for r in runs if r.info.get("data") is not None), None)
+        if data is None:
+            raise OptionError("the objective has params: pass data= (the samples it is the "
+                              "mean over)")
+    return data
+
+
+def _filled(fig, ax, X, Y, F, lv) -> None:
+    """Filled contours of ``F`` (nan off the domain) at levels ``lv``, with a colour bar."""
+    from matplotlib.colors import BoundaryNorm
+    cmap = _cmap()
+    filled = ax.contourf(X, Y, F, levels=lv, cmap=cmap, norm=BoundaryNorm(lv, cmap.N),
+                         extend="max")
+    ax.contour(X, Y, F, levels=lv, colors="#555555", linewidths=0.5, alpha=0.7)
+    bar = fig.colorbar(filled, ax=ax, shrink=0.9)
+    bar.set_label("f (levels spaced logarithmically above the minimum)")
+    bar.ax.tick_params(labelsize=8)
+
+
+def _paths(ax, runs: list, names: list) -> None:
+    """Each run's recorded iterates as a path, its start marked by a square."""
+    for i, (run, name) in enumerate(zip(runs, names)):
+        pts = np.asarray(run.xs, dtype=float)
+        z = 4 + len(runs) - i  # the first run on top: list the one to see first
+        ax.plot(pts[:, 0], pts[:, 1], color=run_colour(i), linewidth=1.8 if i == 0 else 1.4,
+                marker="o" if len(pts) <= 200 else None, markersize=3.5, zorder=z,
+                label=f"{name} ({len(pts)} points)")
+        ax.plot(pts[:1, 0], pts[:1, 1], "s", color=run_colour(i), markersize=8,
+                markeredgecolor="black", zorder=z)
+
+
+def _labels(ax, g: Graph, title: str | None) -> None:
     ax.set_xlabel(g.wrt[0].name)
     ax.set_ylabel(g.wrt[1].name)
     head = f"f({g.wrt[0].name}, {g.wrt[1].name}) = "
     if g.params:
         head += "mean over the data of "
     ax.set_title(title or head + _short(g), fontsize=11)
-    if many or star is not None or arrows:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8.5,
-                  ncols=1, frameon=False)
-    save(fig, path)
-    return fig
 
 
 def _short(g: Graph, limit: int = 70) -> str:

@@ -43,9 +43,7 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     (True, 'Hessian sparsity: 3 of 9 entries structurally non-zero')
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     if not isinstance(g, Graph):
         raise OptionError("expected a calcopt.Graph (from calcopt.compile); "
@@ -59,24 +57,7 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     fig = Figure(figsize=figsize or (6.4, 7.2), dpi=dpi, layout="compressed")
     FigureCanvasAgg(fig)  # a real canvas, so the layout measures text as it is drawn
     ax = fig.add_subplot()
-    col_colour = np.asarray(coloring.colors)[pattern.col] if n else np.zeros(0, int)
-    if n <= _IMSHOW_MAX:
-        grid = np.full((n, n), -1.0)
-        grid[pattern.row, pattern.col] = col_colour
-        cmap = ListedColormap(["#ffffff"] + colours)
-        ax.imshow(grid, cmap=cmap, vmin=-1.5, vmax=k - 0.5, interpolation="nearest",
-                  extent=(-0.5, n - 0.5, n - 0.5, -0.5))
-        if n <= 60:  # cell borders help reading small patterns
-            ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
-            ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
-            ax.grid(which="minor", color="#dddddd", linewidth=0.5)
-            ax.tick_params(which="minor", length=0)
-    else:
-        ax.scatter(pattern.col, pattern.row, c=[colours[c] for c in col_colour], marker="s",
-                   s=max(9.0, (360 / n) ** 2), linewidths=0, clip_on=False, zorder=3)
-        ax.set_xlim(-0.5, n - 0.5)
-        ax.set_ylim(n - 0.5, -0.5)
-        ax.set_aspect("equal")
+    _draw_pattern(ax, pattern, np.asarray(coloring.colors), colours)
     names = [str(s) for s in g.wrt]
     if 0 < n <= _NAMES_MAX:
         size = 10 if n <= 12 else 8
@@ -87,8 +68,45 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
     ax.set_title(title or (f"Hessian sparsity: {pattern.nnz} of {n * n} entries structurally "
                            f"non-zero\n{k} colours: {k} Hessian-vector products instead of {n}"),
                  fontsize=11)
+    _legend(fig, coloring.colors, colours, names)
+    if path is not None:
+        fig.savefig(path)
+    return fig
+
+
+def _draw_pattern(ax, pattern, colors: np.ndarray, colours: list[str]) -> None:
+    """The non-zeros of the ``n x n`` pattern (COO), each in the colour of its column: an
+    image up to ``_IMSHOW_MAX`` variables (cell borders up to 60), markers beyond."""
+    from matplotlib.colors import ListedColormap
+
+    n, k = pattern.shape[0], len(colours)
+    col_colour = colors[pattern.col] if n else np.zeros(0, int)
+    if n > _IMSHOW_MAX:
+        ax.scatter(pattern.col, pattern.row, c=[colours[c] for c in col_colour], marker="s",
+                   s=max(9.0, (360 / n) ** 2), linewidths=0, clip_on=False, zorder=3)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_aspect("equal")
+        return
+    grid = np.full((n, n), -1.0)
+    grid[pattern.row, pattern.col] = col_colour
+    cmap = ListedColormap(["#ffffff"] + colours)
+    ax.imshow(grid, cmap=cmap, vmin=-1.5, vmax=k - 0.5, interpolation="nearest",
+              extent=(-0.5, n - 0.5, n - 0.5, -0.5))
+    if n <= 60:  # cell borders help reading small patterns
+        ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
+        ax.grid(which="minor", color="#dddddd", linewidth=0.5)
+        ax.tick_params(which="minor", length=0)
+
+
+def _legend(fig, colors, colours: list[str], names: list[str]) -> None:
+    """One legend row per colour (its columns), up to ``_LEGEND_MAX`` rows."""
+    from matplotlib.patches import Patch
+
+    k = len(colours)
     handles = [Patch(facecolor=colours[c], edgecolor="#555555",
-                     label=f"colour {c}: {_columns(coloring.colors, c, names)}")
+                     label=f"colour {c}: {_columns(colors, c, names)}")
                for c in range(min(k, _LEGEND_MAX))]
     if k > _LEGEND_MAX:
         handles.append(Patch(facecolor="#ffffff", edgecolor="#ffffff",
@@ -97,9 +115,6 @@ def plot_sparsity(g: Graph, path: str | Path | None = None, *, title: str | None
         fig.legend(handles=handles, title="entry colour = the colour of its column: one "
                    "Hessian-vector product per colour", loc="outside lower center",
                    ncols=2 if k > 3 else 1, fontsize=9, title_fontsize=9, frameon=False)
-    if path is not None:
-        fig.savefig(path)
-    return fig
 
 
 def _palette(k: int) -> list[str]:

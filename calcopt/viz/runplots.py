@@ -78,28 +78,14 @@ def plot_convergence(runs: Any, prediction: Any = None, quantity: str | None = N
     fig = new_figure(figsize, dpi)
     ax = fig.add_subplot()
     ax.set_yscale("log")
-    own = check is None or _can_measure(quantity, x_star, f_star)
-    for i, (run, name) in enumerate(zip(many, names)):
-        if own:
-            err = error_of(run, quantity, x_star, f_star)
-            _line(ax, run.recorded, err, name, run_colour(i), len(many))
-    if check is not None and not own:
-        name = names[0] if len(many) == 1 else f"measured (mean of {check.seeds} runs)"
-        _line(ax, check.k, check.error, name, run_colour(0), 1)
+    _measured_lines(ax, many, names, check, quantity, x_star, f_star)
     kmax = max([int(r.recorded[-1]) for r in many if len(r.recorded)] or [1])
     for i, p in enumerate(preds):
         if p is not None:
             colour = "black" if len(preds) == 1 else run_colour(i)
             _prediction_lines(ax, p, np.arange(kmax + 1, dtype=float), colour)
     if check is not None:
-        rate = "" if check.predicted_rate is None else f": rate {check.predicted_rate:.4g}"
-        measured = "" if check.measured_rate is None else \
-            f", measured {check.measured_rate:.4g}"
-        ax.plot(check.k, _positive(check.bound), label=f"predicted bound{rate}{measured}",
-                **BOUND_STYLE)
-        if check.floor:
-            ax.axhline(check.floor, color="grey", linestyle="-.", linewidth=1.2,
-                       label=f"predicted noise floor {check.floor:.3g}")
+        _check_lines(ax, check)
     ax.set_xlabel("iteration k")
     ax.set_ylabel(AXIS_LABEL[quantity])
     ax.set_title(title or _title(quantity, first if len(preds) == 1 else None),
@@ -110,6 +96,30 @@ def plot_convergence(runs: Any, prediction: Any = None, quantity: str | None = N
                frameon=False)
     save(fig, path)
     return fig
+
+
+def _measured_lines(ax, runs: list, names: list, check, quantity: str, x_star, f_star) -> None:
+    """Each run's error; with a RateCheck and no ``x*``/``f*`` to measure the runs' own
+    errors, the check's measured (seed-averaged) error instead."""
+    own = check is None or _can_measure(quantity, x_star, f_star)
+    for i, (run, name) in enumerate(zip(runs, names)):
+        if own:
+            err = error_of(run, quantity, x_star, f_star)
+            _line(ax, run.recorded, err, name, run_colour(i), len(runs))
+    if check is not None and not own:
+        name = names[0] if len(runs) == 1 else f"measured (mean of {check.seeds} runs)"
+        _line(ax, check.k, check.error, name, run_colour(0), 1)
+
+
+def _check_lines(ax, check) -> None:
+    """A RateCheck's recorded bound (and noise floor)."""
+    rate = "" if check.predicted_rate is None else f": rate {check.predicted_rate:.4g}"
+    measured = "" if check.measured_rate is None else f", measured {check.measured_rate:.4g}"
+    ax.plot(check.k, _positive(check.bound), label=f"predicted bound{rate}{measured}",
+            **BOUND_STYLE)
+    if check.floor:
+        ax.axhline(check.floor, color="grey", linestyle="-.", linewidth=1.2,
+                   label=f"predicted noise floor {check.floor:.3g}")
 
 
 def error_of(run: Any, quantity: str, x_star: Any = None, f_star: Any = None) -> np.ndarray:

@@ -38,13 +38,13 @@ _UNARY = {
 
 
 def _root_ball(v: sp.CRootOf, prec: int) -> "flint.arb | None":
-    """A ball around a real ``CRootOf`` from its exact isolating interval, refined to width
-    ``2**-prec`` (rational bisection: rigorous)."""
+    """A ball around a real ``CRootOf``: SymPy's ``eval_rational(dx)`` refines the root's
+    exact isolating interval by rational bisection and returns a rational within ``dx`` of
+    the root, so the ball of radius ``dx = 2**-prec`` around it holds the root."""
     if not v.is_real:
         return None
-    iv = v._get_interval().refine_size(dx=sp.Rational(1, 2**prec))
-    lo, hi = sp.Rational(iv.a), sp.Rational(iv.b)
-    return (flint.arb(int(lo.p)) / int(lo.q)).union(flint.arb(int(hi.p)) / int(hi.q))
+    mid = sp.Rational(v.eval_rational(dx=sp.Rational(1, 2**prec)))
+    return flint.arb(int(mid.p)) / int(mid.q) + flint.arb(0, 1) * flint.arb(2) ** (-prec)
 
 
 def _arb(v: sp.Expr, prec: int = 64) -> "flint.arb | None":

@@ -156,6 +156,17 @@ def test_exact_sign():
     assert exact_sign(sp.CRootOf(x**3 - 3 * x + 1, 0)) == -1
 
 
+def test_signs_are_proven_or_none():
+    """exact_sign is the one certified sign decider: a sign comes from exact arithmetic or an
+    arb ball excluding 0 (CRootOf and LambertW included), never from floating-point digits."""
+    w = sp.LambertW(sp.Rational(1, 2))
+    assert exact_sign((2 + 4 * sp.exp(w)) * sp.exp(-w)) == 1
+    r = sp.CRootOf(x**5 - x - 1, 0)
+    assert exact_sign(r - sp.Rational(11673, 10000)) == 1 and exact_sign(r**5 - r - 1) == 0
+    assert exact_sign(sp.gamma(sp.Rational(1, 3)) - 2) is None    # no ball for gamma: undecided
+    assert exact_sign(x) is None and exact_sign(sp.zoo) is None
+
+
 @pytest.mark.parametrize("kwargs, error, text", [
     ({"at": [1.0]}, calcopt.PointError, "entries"),
     ({"at": [[1.0, 2.0], [0.0, 0.0]]}, calcopt.PointError, "one point"),

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import calcopt
-from calcopt.analysis.exact import certified_sign
 from calcopt.analysis.kinks import univariate_kink_verdict
-from calcopt.analysis.psd import is_smooth_op, nonsmooth_ops
+from calcopt.analysis.signs import certified_sign
+from calcopt.analysis.smoothness import is_smooth_op, nonsmooth_ops
 
 from convexity_table import CASES, HUBER
 

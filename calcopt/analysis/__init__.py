@@ -6,8 +6,10 @@ Free functions taking a :class:`calcopt.Graph`, networkx style; exported at top 
 (unknown) with the reason: never a guess.
 
 Modules, in data-flow order: ``domain`` (what the analysis is about), ``budget`` (time limits
-that hold), ``intervals`` (rigorous enclosures of every node over a box, interval Hessian),
-``composition`` (curvature by composition rules), ``convexity``, ``conditioning``,
+that hold) and ``checks`` (the timeout and no-params checks), ``signs`` (the one certified sign
+decider), ``smoothness`` (where a graph is twice differentiable), ``exact`` (exact values and
+definedness at a point), ``intervals`` (rigorous enclosures of every node over a box, interval
+Hessian), ``composition`` (curvature by composition rules), ``convexity``, ``conditioning``,
 ``stationary``, ``minimize`` (arg min) with ``localmin`` (its numeric search) and ``certify``
 (the Krawczyk test that a numeric point is near a zero of the gradient); ``datamean`` (the
 exact data mean of an objective with params).
@@ -17,7 +19,8 @@ from .conditioning import Conditioning, conditioning
 from .convexity import Convexity, convexity
 from .datamean import data_mean
 from .domain import Domain, resolve_domain
-from .stationary import ArgMin, StationaryPoint, StationaryPoints, argmin, stationary_points
+from .minimize import ArgMin, argmin
+from .stationary import StationaryPoint, StationaryPoints, stationary_points
 
 __all__ = ["ArgMin", "Conditioning", "Convexity", "Domain", "StationaryPoint", "StationaryPoints",
            "argmin", "conditioning", "convexity", "data_mean", "resolve_domain",

@@ -23,8 +23,8 @@ from typing import Sequence
 
 import sympy as sp
 
-from .conditioning import exact_sign
 from .realsolve import NotZeroDimensional, is_rational_polynomial, real_solutions
+from .signs import certified_sign
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def box_minimum(f: sp.Expr, wrt: Sequence[sp.Symbol],
         except NotZeroDimensional:
             return None
     best = min(candidates, key=lambda c: sp.re(sp.N(c[1], 50)))
-    signs = [exact_sign(v - best[1]) for _, v in candidates]
+    signs = [certified_sign(v - best[1]) for _, v in candidates]
     if any(s is None or s < 0 for s in signs):
         return None
     points = [p for (p, _), s in zip(candidates, signs) if s == 0]

@@ -50,8 +50,8 @@ from flint import arb
 
 from ..interval import arith as ia
 from .domain import Domain
-from .intervals import _gershgorin, _nonsmooth_node, node_enclosures
-from .psd import nonsmooth_ops
+from .intervals import gershgorin, node_enclosures
+from .smoothness import nonsmooth_node, nonsmooth_ops
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -153,7 +153,7 @@ def _positive_definite(lo: np.ndarray, hi: np.ndarray) -> bool:
     scalings = [[Fraction(1)] * k]
     if np.all(diag > 0):
         scalings.append([Fraction(1 / np.sqrt(v)).limit_denominator(10**9) for v in diag])
-    return any((low := _gershgorin(lo, hi, d)[0]) is not None and low > 0 for d in scalings)
+    return any((low := gershgorin(lo, hi, d)[0]) is not None and low > 0 for d in scalings)
 
 
 def _upward(r: float) -> str:
@@ -235,7 +235,7 @@ def _krawczyk(g, G, H, dom, c, free, active, fixed, gc, Y, r) -> tuple[Certifica
             return f"the box around x leaves the domain in {wrt[j]}", False
         X[j] = (lo, hi)
     box = {**fixed, **{wrt[j]: ia.Interval(*X[j]) for j in free}}
-    bad = _nonsmooth_node(g, node_enclosures(g, box))
+    bad = nonsmooth_node(g, node_enclosures(g, box))
     if bad is not None:
         return f"f is not proven twice differentiable near x: {bad}", False
     grad, hess = _enclose(G, box), _enclose(H, box)

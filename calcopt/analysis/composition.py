@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Mapping
 
 from ..primitives import shape_rules as sr
 from .domain import Domain
-from .intervals import _as_domain, _program, _short, box_intervals, node_enclosures
+from .intervals import as_domain, box_intervals, node_enclosures, node_program
+from .text import short
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -100,13 +101,13 @@ def composition_curvature(g: "Graph", domain: Domain | Mapping | None = None
     >>> composition_curvature(calcopt.compile(x * y)).curvature is None
     True
     """
-    dom = _as_domain(g, domain)
+    dom = as_domain(g, domain)
     enc = node_enclosures(g, dict(zip(dom.wrt, box_intervals(dom))))
-    prog = _program(g)
+    prog = node_program(g)
     out = g.outputs[0]
     if enc[out].maybe_undefined:
         first = next(i for i, e in enumerate(enc) if e.maybe_undefined)
-        return CompositionResult(None, [f"{_short(g.expr(first))} may be undefined on "
+        return CompositionResult(None, [f"{short(g.expr(first))} may be undefined on "
                                         f"{dom.describe()}: no composition rule applies"],
                                  (None,) * len(g))
     ivs = [e.interval for e in enc]
@@ -136,13 +137,13 @@ def composition_curvature(g: "Graph", domain: Domain | Mapping | None = None
         convex, concave = (_combine(s, F, mono, arg_curv) for s in ("convex", "concave"))
         curv[i] = "affine" if convex and concave else (
             "convex" if convex else ("concave" if concave else None))
-        text = _describe(prim.name, F, mono, [_short(g.expr(j), 30) for j in args], arg_curv)
+        text = _describe(prim.name, F, mono, [short(g.expr(j), 30) for j in args], arg_curv)
         if curv[i] is None:
             special = prim.composite(view, i)
             if special is not None:
                 curv[i], rule = special
                 text = rule
-        line = f"{_short(g.expr(i), 40)}: {text} -> {curv[i] or 'undecided'}"
+        line = f"{short(g.expr(i), 40)}: {text} -> {curv[i] or 'undecided'}"
         if curv[i] is None and failure is None:
             failure = line
         if curv[i] is not None and any(curv[j] != "constant" for j in args):
@@ -151,7 +152,7 @@ def composition_curvature(g: "Graph", domain: Domain | Mapping | None = None
     if result is None:
         lines = [failure or "no rule applies"] + ([line] if line != failure else [])
     elif not lines:
-        lines = [f"{_short(g.expr(out))} is {'a variable' if result == 'affine' else 'constant'}"]
+        lines = [f"{short(g.expr(out))} is {'a variable' if result == 'affine' else 'constant'}"]
     elif len(lines) > _MAX_LINES:
         lines = lines[: _MAX_LINES // 2] + ["..."] + lines[-_MAX_LINES // 2:]
     return CompositionResult(result, lines, tuple(curv))

@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
-from sympy.core.evalf import PrecisionExhausted
 
 from ..data.points import as_point, by_position
-from ..errors import DomainError, InvalidInputError, OptionError, PointError
+from ..errors import DomainError, OptionError, PointError
 from .budget import BudgetExceeded, call_with_budget
+from .checks import check_timeout, require_no_params
 from .domain import resolve_domain
-from .psd import nonsmooth_ops
+from .signs import certified_sign
+from .smoothness import nonsmooth_ops
 from ..results import html_repr
 
 if TYPE_CHECKING:
@@ -81,43 +82,7 @@ def _show(v: Any) -> str:
 
 # --- exact real algebra shared with ``stationary`` ------------------------------------------
 
-
-def exact_sign(value: sp.Expr) -> int | None:
-    """The sign (-1, 0, 1) of a real constant expression, or ``None`` when it cannot be decided.
-
-    Zero is only reported when proven; a nonzero sign comes from SymPy's assumptions or from
-    ``evalf(strict=True)``, which either delivers correct digits or gives up (an exactly zero
-    expression always gives up, so it then goes to the exact zero tests).
-
-    >>> exact_sign(sp.sqrt(2) - sp.Rational(141, 100)), exact_sign(sp.sqrt(8) - 2*sp.sqrt(2))
-    (1, 0)
-    """
-    value = sp.sympify(value)
-    if value.is_zero:
-        return 0
-    if value.is_positive:
-        return 1
-    if value.is_negative:
-        return -1
-    for maxn in (200, 1000):
-        try:
-            approx = value.evalf(30, strict=True, maxn=maxn)
-        except PrecisionExhausted:
-            continue
-        except (TypeError, ValueError, NotImplementedError, AttributeError):
-            break
-        if not approx.is_number or approx.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-            return None
-        re = sp.re(approx)
-        if re.is_Float and re != 0:
-            return 1 if re > 0 else -1
-        break
-    try:
-        if sp.expand(sp.radsimp(value)) == 0 or value.equals(0):
-            return 0
-    except (TypeError, ValueError, NotImplementedError):
-        pass
-    return None
+exact_sign = certified_sign  # the old name of the one sign decider (calcopt.analysis.signs)
 
 
 def inertia(H: sp.Matrix) -> tuple[int, int, int] | None:
@@ -131,7 +96,7 @@ def inertia(H: sp.Matrix) -> tuple[int, int, int] | None:
     (1, 1, 0)
     """
     lam = sp.Dummy("lam")
-    signs = [exact_sign(c) for c in H.charpoly(lam).all_coeffs()]
+    signs = [certified_sign(c) for c in H.charpoly(lam).all_coeffs()]
     return inertia_from_signs(signs)
 
 
@@ -179,8 +144,8 @@ def exact_eigenvalues(H: sp.Matrix) -> list[sp.Expr]:
         values += [ev] * mult
     values.sort(key=lambda v: sp.re(v.evalf(60)))
     # the extremes must be certified, not just approximately sorted
-    if any(exact_sign(v - values[0]) not in (0, 1) or exact_sign(values[-1] - v) not in (0, 1)
-           for v in values):
+    if any(certified_sign(v - values[0]) not in (0, 1)
+           or certified_sign(values[-1] - v) not in (0, 1) for v in values):
         raise UndecidedOrder("the order of the eigenvalues could not be certified")
     return values
 
@@ -192,28 +157,11 @@ class UndecidedOrder(ArithmeticError):
 # --- the analysis ----------------------------------------------------------------------------
 
 
-def require_no_params(g: "Graph", what: str) -> None:
-    """Analyses are about ``f(x)`` alone: a graph with data parameters is refused."""
-    if g.params:
-        raise InvalidInputError(
-            f"{what} analyses an objective of the variables only; this graph has params "
-            f"{[p.name for p in g.params]} (data). Substitute the data (e.g. a sum over the "
-            "samples) and compile that expression")
-
-
-def check_timeout(timeout: Any) -> float:
-    """A positive number of seconds, or :class:`calcopt.OptionError`."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
-            or timeout != timeout:
-        raise OptionError(f"timeout must be a positive number of seconds; got {timeout!r}")
-    return float(timeout)
-
-
 def _finish(L, mu, exact: bool, scope: str, where: str, bounds: bool = False) -> Conditioning:
     lname, mname = ("upper bound on lambda_max", "lower bound on lambda_min") if bounds else \
         ("lambda_max", "lambda_min")
     text = f"{lname} of the Hessian {where}: L = {L}; {mname}: mu = {mu}"
-    sign = None if mu is None else (exact_sign(mu) if exact or bounds else int(np.sign(mu)))
+    sign = None if mu is None else (certified_sign(mu) if exact or bounds else int(np.sign(mu)))
     if sign == 1 and L is not None:
         kappa = L / mu
         text += "; kappa = L / mu" + (" (an upper bound on the condition number)" if bounds else "")

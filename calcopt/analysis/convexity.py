@@ -13,7 +13,7 @@ counterexample, the *witness*) or ``None`` (unknown, with the reason).  Methods,
    at rational points (:mod:`calcopt.analysis.witness`).
 
 Hessian methods (2, 3) apply only to functions without kinks (no ``abs``, ``max``,
-``Piecewise``, ...; see :func:`calcopt.analysis.psd.nonsmooth_ops`): a Hessian that is
+``Piecewise``, ...; see :func:`calcopt.analysis.smoothness.nonsmooth_ops`): a Hessian that is
 positive semidefinite where it exists proves nothing about ``-|x|``.  A ``True`` verdict also
 needs the function to be proven defined on the whole domain; a point of the domain where it is
 provably undefined raises :class:`calcopt.DomainError`.
@@ -35,16 +35,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from numbers import Real
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import InvalidInputError, OptionError
+from ..errors import InvalidInputError
+from .checks import check_timeout, require_no_params
 from .domain import Domain, resolve_domain
 from .proofs import (SIDES, by_composition, by_constant_hessian, by_intervals, by_kinks,
                      by_minors, by_witness, budgeted, check_defined, compute_hessian,
                      State)
 from .intervals import enclosures
-from .psd import blocks, nonsmooth_ops
+from .psd import blocks
+from .smoothness import nonsmooth_ops
 from .witness import Witness
 from ..results import html_repr
 
@@ -130,14 +131,10 @@ def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) 
     if not isinstance(g, Graph):
         raise InvalidInputError(f"convexity needs a calcopt.Graph (calcopt.compile(expr)); got "
                                 f"{type(g).__name__}")
-    if isinstance(timeout, bool) or not isinstance(timeout, Real) or not timeout > 0:
-        raise OptionError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    timeout = check_timeout(timeout)
     dom = resolve_domain(g, domain)
-    if g.params:
-        raise InvalidInputError(f"convexity needs a graph without parameters; "
-                                f"{[p.name for p in g.params]} are parameters: substitute "
-                                "their values (or make them variables) first")
-    st = State(g, dom, time.monotonic() + float(timeout))
+    require_no_params(g, "convexity")
+    st = State(g, dom, time.monotonic() + timeout)
     st.enclosures = enclosures(g, dom)
     check_defined(st)
     kinks = nonsmooth_ops(g, st.enclosures)

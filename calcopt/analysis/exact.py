@@ -1,16 +1,14 @@
-"""Exact facts at rational points: certified signs, node-by-node exact values, definedness.
+"""Exact facts at rational points: node-by-node exact values, definedness.
 
 Everything a convexity verdict of ``False`` (or a :class:`calcopt.DomainError`) rests on is
 decided here, in exact arithmetic: a graph is evaluated node by node at a point with SymPy
 rationals (so an undefined intermediate such as ``log(-1)`` is seen even when later nodes
-would hide it), and the sign of a constant expression is certified with ball arithmetic
-(python-flint's ``arb``: the ball must exclude 0), falling back on SymPy's exact assumptions.
+would hide it).  Signs of the resulting constants are certified by
+:func:`calcopt.analysis.signs.certified_sign` (re-exported here).
 
 Examples
 --------
 >>> import sympy as sp, calcopt
->>> certified_sign(sp.exp(sp.Rational(1, 2)) - (1 + sp.E) / 2)
--1
 >>> x = sp.Symbol("x")
 >>> g = calcopt.compile(-sp.log(x))
 >>> exact_value(g, (sp.Integer(2),))
@@ -21,96 +19,21 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
-import flint
 import numpy as np
 import sympy as sp
 
 from ..primitives import BY_NAME
+from .signs import certified_sign
+
+__all__ = ["certified_sign", "defined_under_assumptions", "exact_value", "find_undefined_point",
+           "is_total_op", "proven_real", "undefined_node"]
 
 if TYPE_CHECKING:
     from ..graph import Graph
     from .domain import Domain
-
-_UNARY = {
-    sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
-    sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.asin: "asin", sp.acos: "acos",
-    sp.atan: "atan",
-}
-
-
-def _arb(v: sp.Expr) -> "flint.arb | None":
-    """A rigorous ball around the real number ``v`` at the current precision, or ``None``."""
-    if v.is_Integer:
-        return flint.arb(int(v))
-    if v.is_Rational:
-        return flint.arb(int(v.p)) / int(v.q)
-    if v is sp.pi:
-        return flint.arb.pi()
-    if v is sp.E:
-        return flint.arb.const_e()
-    if v.is_Add or v.is_Mul:
-        parts = [_arb(a) for a in v.args]
-        if any(p is None for p in parts):
-            return None
-        out = parts[0]
-        for p in parts[1:]:
-            out = out + p if v.is_Add else out * p
-        return out
-    if v.is_Pow:
-        base, expo = _arb(v.base), v.exp
-        if base is None:
-            return None
-        if expo.is_Integer:
-            return base ** int(expo)
-        e = _arb(expo)
-        return None if e is None or not base > 0 else base ** e
-    if isinstance(v, sp.Abs):
-        a = _arb(v.args[0])
-        return None if a is None else abs(a)
-    name = _UNARY.get(type(v))
-    if name is not None:
-        a = _arb(v.args[0])
-        return None if a is None else getattr(a, name)()
-    return None
-
-
-def certified_sign(value: sp.Expr) -> int | None:
-    """Sign (-1, 0, 1) of a real constant expression, certified; ``None`` when undecided.
-
-    A nonzero sign needs an ``arb`` ball (at 64, 256 or 1024 bits) that excludes zero, or
-    SymPy's own exact assumptions; zero needs SymPy to prove it.
-
-    >>> certified_sign(sp.sqrt(2) - sp.Rational(141421356, 10**8)), certified_sign(sp.Integer(0))
-    (1, 0)
-    """
-    value = sp.sympify(value)
-    if value.is_Rational:
-        return 1 if value.is_positive else (-1 if value.is_negative else 0)
-    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
-        return None
-    old = flint.ctx.prec
-    try:
-        for prec in (64, 256, 1024):
-            flint.ctx.prec = prec
-            ball = _arb(value)
-            if ball is None or not ball.is_finite():
-                break
-            if ball > 0:
-                return 1
-            if ball < 0:
-                return -1
-    finally:
-        flint.ctx.prec = old
-    if value.is_zero:
-        return 0
-    if value.is_positive:
-        return 1
-    if value.is_negative:
-        return -1
-    return None
-
 
 def _node_values(g: "Graph", point: Sequence[sp.Expr]):
     """Yield ``(node, exact value)`` bottom-up at the point (``wrt`` order)."""
@@ -181,13 +104,28 @@ def proven_real(e: sp.Basic) -> bool:
     return bool(e.is_real)
 
 
+@lru_cache(maxsize=None)
+def is_total_op(name: str) -> bool:
+    """Is the primitive a finite real for all real arguments (``add``, ``exp``, ``<``)?  Probed
+    on the table entry's ``to_sympy``: SymPy's ``is_real`` of the operation on real Dummies."""
+    prim = BY_NAME[name]
+    if prim.arity == 0:
+        return True
+    for k in ((prim.arity,) if prim.arity else (2, 3)):  # n-ary: with and without a default
+        try:
+            e = prim.to_sympy(*sp.symbols(f"a0:{k}", real=True))
+        except Exception:
+            return False
+        if not proven_real(e):
+            return False
+    return True
+
+
 def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
     """Every node is a finite real for all values of the substituted variables that their
     assumptions allow (``subs`` maps each variable to an expression in assumed Dummies).
     Nodes of total operations (real for all real arguments: ``add``, ``exp``, ...) need no
     check: their arguments are checked."""
-    from .psd import is_total_op
-
     for i in range(len(g)):
         if g.kind(i) == "operation" and not is_total_op(g.op(i)):
             if not proven_real(g.expr(i).xreplace(subs)):

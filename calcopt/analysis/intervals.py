@@ -53,6 +53,7 @@ import sympy as sp
 from ..interval import arith as ia
 from ..primitives import BY_NAME
 from .domain import Domain, resolve_domain
+from .smoothness import nonsmooth_node
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -74,7 +75,8 @@ class Enclosure:
         return ia.Interval(self.lo, self.hi, self.lo_open, self.hi_open)
 
 
-def _as_domain(g: "Graph", domain) -> Domain:
+def as_domain(g: "Graph", domain) -> Domain:
+    """``domain`` itself when it is a :class:`Domain`, else :func:`resolve_domain` of it."""
     return domain if isinstance(domain, Domain) else resolve_domain(g, domain)
 
 
@@ -92,7 +94,7 @@ def box_intervals(domain: Domain) -> list[ia.Interval]:
 _PROGRAMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _program(g: "Graph") -> list[tuple]:
+def node_program(g: "Graph") -> list[tuple]:
     """``(primitive or None, argument ids, leaf value, enclosure of a constant)`` per node,
     extracted once per graph."""
     prog = _PROGRAMS.get(g)
@@ -115,7 +117,7 @@ def node_enclosures(g: "Graph", variables: Mapping[sp.Symbol, ia.Interval]) -> l
     out: list[Enclosure] = []
     ivs: list[ia.Interval] = []
     consts: list = []
-    for prim, args, leaf, fixed in _program(g):
+    for prim, args, leaf, fixed in node_program(g):
         if prim is None:
             iv = variables.get(leaf, ia.WHOLE) if fixed is None else fixed
             bad = False
@@ -140,7 +142,7 @@ def enclosures(g: "Graph", domain: Domain | Mapping | None = None) -> list[Enclo
     >>> enclosures(calcopt.compile(sp.exp(-x)))[-1]
     Enclosure(lo=0.0, hi=1.0, maybe_undefined=False)
     """
-    dom = _as_domain(g, domain)
+    dom = as_domain(g, domain)
     return node_enclosures(g, dict(zip(dom.wrt, box_intervals(dom))))
 
 
@@ -148,7 +150,7 @@ def hessian_enclosure(g: "Graph", domain: Domain | Mapping | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
     """``(lo, hi)``: two ``(n, n)`` float arrays enclosing every entry of the exact Hessian
     (``g.hessian_graph()``) at the points of the domain where it is defined."""
-    dom = _as_domain(g, domain)
+    dom = as_domain(g, domain)
     H = g.hessian_graph()
     enc = node_enclosures(H, dict(zip(dom.wrt, box_intervals(dom))))
     n = len(dom.wrt)
@@ -173,29 +175,7 @@ class EigenvalueBounds:
                 f"method={self.method!r}, explanation={self.explanation!r})")
 
 
-def _nonsmooth_node(g: "Graph", enc: Sequence[Enclosure]) -> str | None:
-    """A readable node of ``g`` that may be undefined or not twice differentiable on the box."""
-    consts = {i: g.leaf_value(i) for i in range(len(g)) if g.kind(i) == "constant"}
-    for i in range(len(g)):
-        if g.kind(i) != "operation":
-            continue
-        prim = BY_NAME[g.op(i)]
-        args = g.args(i)
-        a = [enc[j].interval for j in args]
-        c = [consts.get(j) for j in args]
-        if prim.undefined(a, c):
-            return f"{_short(g.expr(i))} may be undefined"
-        if not prim.smooth(a, c):
-            return f"{_short(g.expr(i))} may not be twice differentiable"
-    return None
-
-
-def _short(e: sp.Expr, width: int = 60) -> str:
-    s = str(e)
-    return s if len(s) <= width else s[: width - 3] + "..."
-
-
-def _gershgorin(lo: np.ndarray, hi: np.ndarray, d: Sequence[Fraction]) -> tuple:
+def gershgorin(lo: np.ndarray, hi: np.ndarray, d: Sequence[Fraction]) -> tuple:
     """Scaled Gershgorin bounds, in exact arithmetic on the float endpoints: every matrix
     ``A`` in ``[lo, hi]`` has ``D^-1 A D`` similar to it, so each eigenvalue lies in a disc
     ``|lambda - a_ii| <= sum_j |a_ij| d_j / d_i``."""
@@ -250,9 +230,9 @@ def eigenvalue_bounds(g: "Graph", domain: Domain | Mapping | None = None) -> Eig
     >>> eigenvalue_bounds(calcopt.compile(sp.Abs(x) + y**2), {x: (-1, 1)}).lower is None
     True
     """
-    dom = _as_domain(g, domain)
+    dom = as_domain(g, domain)
     enc = node_enclosures(g, dict(zip(dom.wrt, box_intervals(dom))))
-    bad = _nonsmooth_node(g, enc)
+    bad = nonsmooth_node(g, enc)
     if bad is not None:
         return EigenvalueBounds(None, None, explanation=f"no bounds: {bad} on "
                                 f"{dom.describe()}")
@@ -260,7 +240,7 @@ def eigenvalue_bounds(g: "Graph", domain: Domain | Mapping | None = None) -> Eig
     best_lo = best_hi = None
     used = {}
     for name, d in _scalings(lo, hi, dom):
-        lower, upper = _gershgorin(lo, hi, d)
+        lower, upper = gershgorin(lo, hi, d)
         if lower is not None and (best_lo is None or lower > best_lo):
             best_lo, used["lower"] = lower, name
         if upper is not None and (best_hi is None or upper < best_hi):

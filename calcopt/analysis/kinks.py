@@ -30,8 +30,8 @@ import sympy as sp
 from sympy.calculus.util import continuous_domain
 
 from .domain import rationalize
-from .exact import certified_sign
-from .psd import _nonnegative
+from .psd import proven_nonnegative
+from .signs import certified_sign
 
 
 def switch_points(expr: sp.Expr, x: sp.Symbol, interval: sp.Interval) -> list | None:
@@ -112,7 +112,7 @@ def univariate_kink_verdict(expr: sp.Expr, x: sp.Symbol, interval: sp.Interval,
                                       sp.Heaviside):
             return None
         second = sgn * sp.diff(piece, x, 2)
-        if second != 0 and not _nonnegative(second.xreplace({x: param}), False):
+        if second != 0 and not proven_nonnegative(second.xreplace({x: param}), False):
             return None
         pieces.append(piece)
     for k, s in enumerate(points):

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import optimize
 
 from .domain import Domain
-from .psd import nonsmooth_ops
+from .smoothness import nonsmooth_ops
 
 if TYPE_CHECKING:
     from ..graph import Graph

@@ -47,11 +47,14 @@ from .boxmin import box_minimum, is_compact_box
 from .budget import BudgetExceeded, call_with_budget
 from .certify import certify
 from ..errors import OptionError
-from .conditioning import check_timeout, exact_sign, inertia, require_no_params
+from .checks import check_timeout, require_no_params
+from .conditioning import inertia
 from .domain import Domain, resolve_domain
 from .localmin import local_search
-from .psd import nonsmooth_ops
 from .realsolve import is_rational_polynomial
+from .signs import certified_sign
+from .smoothness import nonsmooth_ops
+from .stationary import stationary_points
 from .unattained import no_minimiser
 from ..results import html_repr
 
@@ -187,7 +190,7 @@ def _least(points):
     """``(best, ties)``: a point of least value, proven by exact comparisons with every other
     point, and the points of equal value; ``None`` when a comparison cannot be decided."""
     best = min(points, key=lambda p: sp.re(sp.N(p.value, 50)))
-    signs = [exact_sign(p.value - best.value) for p in points]
+    signs = [certified_sign(p.value - best.value) for p in points]
     if any(s is None or s < 0 for s in signs):
         return None
     return best, [p for p, s in zip(points, signs) if s == 0]
@@ -251,7 +254,7 @@ def _lower_bound_proof(f: sp.Expr, dom: Domain, sps, timeout: float) -> ArgMin |
         return None
     open_domain = all((iv.left_open or not iv.inf.is_finite) and
                       (iv.right_open or not iv.sup.is_finite) for iv in dom.intervals)
-    others = [q for q in isolated if q is not p and exact_sign(q.value - p.value) == 0]
+    others = [q for q in isolated if q is not p and certified_sign(q.value - p.value) == 0]
     # on an open domain every minimiser is a stationary point, so the list settles uniqueness
     unique = True if (sps.complete and open_domain and not others) else None
     return ArgMin(p.x, p.value, True, f"lower bound attained: f >= {p.value} on the domain "
@@ -347,8 +350,6 @@ def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,
     >>> r.x, r.value, r.exact
     ((1, 1), 0, True)
     """
-    from .stationary import stationary_points  # stationary re-exports this module
-
     dom = resolve_domain(g, domain)
     require_no_params(g, "argmin")
     timeout = check_timeout(timeout)

@@ -2,22 +2,14 @@
 principal minors under SymPy's sign assumptions.
 
 A Hessian test proves convexity only where the function is twice continuously
-differentiable, so :func:`nonsmooth_ops` says which operations of a graph have kinks or jumps
-(``abs``, ``max``, ``Piecewise``, ...).  It is derived from SymPy, not from a list of names:
-an operation is smooth when SymPy's first and second derivatives of it on real arguments
-contain no ``sign``, ``Heaviside``, ``DiracDelta``, ``Piecewise``, ``Abs``, ``Max``/``Min``
-or unevaluated derivative.  An operation with kinks still counts as smooth on a domain where
-its primitive-table field ``smooth`` (a predicate on the interval enclosures of its arguments)
-says that the arguments stay away from the kinks there (``abs`` of a positive quantity).
+differentiable: which operations of a graph have kinks or jumps (``abs``, ``max``,
+``Piecewise``, ...) is :mod:`calcopt.analysis.smoothness`'s question (its ``is_smooth_op``
+and ``nonsmooth_ops``, and :func:`calcopt.analysis.exact.is_total_op`, are re-exported here
+under their old names).
 
 Examples
 --------
 >>> import sympy as sp, calcopt
->>> x, y = sp.symbols("x y")
->>> from calcopt.analysis.intervals import enclosures
->>> g = calcopt.compile(abs(x) + sp.exp(y))
->>> nonsmooth_ops(g), nonsmooth_ops(g, enclosures(g, {x: (1, 2)}))
-(['abs'], [])
 >>> r = constant_hessian_facts(sp.Matrix([[4, 1], [1, 2]]))
 >>> r.lambda_min, r.lambda_max
 (3 - sqrt(2), sqrt(2) + 3)
@@ -26,74 +18,20 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import combinations
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from ..primitives import BY_NAME
 from .domain import rationalize
-from .exact import certified_sign, proven_real
+from .exact import is_total_op
+from .signs import certified_sign
+from .smoothness import is_smooth_op, nonsmooth_ops
 
-if TYPE_CHECKING:
-    from ..graph import Graph
-
-_KINKS = (sp.sign, sp.Heaviside, sp.DiracDelta, sp.Piecewise, sp.Abs, sp.Max, sp.Min,
-          sp.Derivative, sp.Subs)
-
-
-@lru_cache(maxsize=None)
-def is_smooth_op(name: str) -> bool:
-    """Is the primitive twice continuously differentiable on the interior of its domain,
-    everywhere (the SymPy probe of the module docstring)?"""
-    prim = BY_NAME[name]
-    if prim.arity == 0:
-        return True
-    args = sp.symbols(f"a0:{prim.arity or 3}", real=True)
-    try:
-        e = prim.to_sympy(*args)
-        second = [sp.diff(e, a, b) for a in args for b in args] + [sp.diff(e, a) for a in args]
-    except Exception:  # an entry that is not a plain function of real arguments
-        return False
-    return not any(d.has(*_KINKS) for d in second)
-
-
-@lru_cache(maxsize=None)
-def is_total_op(name: str) -> bool:
-    """Is the primitive a finite real for all real arguments (``add``, ``exp``, ``<``)?  Probed
-    like :func:`is_smooth_op`: SymPy's ``is_real`` of the operation on real Dummies."""
-    prim = BY_NAME[name]
-    if prim.arity == 0:
-        return True
-    for k in ((prim.arity,) if prim.arity else (2, 3)):  # n-ary: with and without a default
-        try:
-            e = prim.to_sympy(*sp.symbols(f"a0:{k}", real=True))
-        except Exception:
-            return False
-        if not proven_real(e):
-            return False
-    return True
-
-
-def nonsmooth_ops(g: "Graph", enclosures: Sequence | None = None) -> list[str]:
-    """Sorted names of the operations of ``g`` that may have a kink or jump on the domain:
-    not smooth everywhere (:func:`is_smooth_op`) and, given the node ``enclosures`` over the
-    domain (:func:`calcopt.analysis.intervals.enclosures`), not kink-free there by the
-    primitive's ``smooth`` field."""
-    bad = set()
-    for i in range(len(g)):
-        if g.kind(i) != "operation" or is_smooth_op(g.op(i)):
-            continue
-        if enclosures is not None:
-            args = g.args(i)
-            a = [enclosures[j].interval for j in args]
-            c = [g.leaf_value(j) if g.kind(j) == "constant" else None for j in args]
-            if BY_NAME[g.op(i)].smooth(a, c):
-                continue
-        bad.add(g.op(i))
-    return sorted(bad)
+__all__ = ["ConstantHessianFacts", "blocks", "constant_hessian_facts", "factor_signs_psd",
+           "is_smooth_op", "is_total_op", "nonsmooth_ops", "proven_nonnegative",
+           "quadratic_form", "symbolic_psd", "univariate_sign_ok"]
 
 
 @dataclass(frozen=True)
@@ -184,9 +122,15 @@ def _simple_direction(H: sp.Matrix, Hf: np.ndarray, which: int) -> tuple | None:
     return None
 
 
-def _nonnegative(m: sp.Expr, strict: bool) -> bool:
-    """Is the expression proven >= 0 (> 0 when ``strict``) by SymPy's assumptions, trying
-    cheaper forms first, then (one variable, rational function) by its real roots?"""
+def proven_nonnegative(m: sp.Expr, strict: bool) -> bool:
+    """Is the expression proven >= 0 (> 0 when ``strict``)?  A constant by
+    :func:`~calcopt.analysis.signs.certified_sign` (SymPy's assumptions on a constant come
+    from floating-point digits); otherwise by SymPy's assumptions, trying cheaper forms first,
+    then (one variable, rational function) by its real roots."""
+    m = sp.sympify(m)
+    if m.is_number:
+        sign = certified_sign(m)
+        return sign == 1 or (sign == 0 and not strict)
     for form in (lambda e: e, sp.cancel, sp.factor, sp.simplify):
         e = form(m)
         verdict = e.is_positive if strict else e.is_nonnegative
@@ -289,14 +233,14 @@ def symbolic_psd(H: sp.Matrix, subs: dict, strict: bool = False) -> bool:
         B = M.extract(idx, idx)
         n = len(idx)
         if strict:
-            if not all(_nonnegative(B[:k, :k].det(method="berkowitz"), True)
+            if not all(proven_nonnegative(B[:k, :k].det(method="berkowitz"), True)
                        for k in range(1, n + 1)):
                 return False
             continue
         for k in range(1, n + 1):
             for rows in combinations(range(n), k):
                 minor = B.extract(list(rows), list(rows)).det(method="berkowitz")
-                if not _nonnegative(minor, False):
+                if not proven_nonnegative(minor, False):
                     return False
     return True
 

@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
-from .conditioning import exact_sign
+from .signs import certified_sign
 
 
 class NotZeroDimensional(Exception):
@@ -166,7 +166,7 @@ class _Field:
 
         def sign(expr: sp.Expr) -> int | None:
             red = self.reduce(expr)
-            return 0 if red.is_zero else exact_sign(red.as_expr().subs(T, r))
+            return 0 if red.is_zero else certified_sign(red.as_expr().subs(T, r))
 
         return AlgebraicPoint(tuple(value_of(v) for v in self.wrt), sign, value_of)
 

@@ -33,18 +33,18 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import sympy as sp
 
 from .budget import BudgetExceeded, call_with_budget
-from .conditioning import (check_timeout, exact_sign, inertia, inertia_from_signs,
-                           require_no_params)
+from .checks import check_timeout, require_no_params
+from .conditioning import inertia, inertia_from_signs
 from .domain import Domain, resolve_domain
-from .psd import nonsmooth_ops
-from .minimize import ArgMin, argmin
 from .realsolve import NotZeroDimensional, real_solutions
+from .signs import certified_sign
+from .smoothness import nonsmooth_ops
 from ..results import html_repr
 
 if TYPE_CHECKING:
     from ..graph import Graph
 
-__all__ = ["ArgMin", "StationaryPoint", "StationaryPoints", "argmin", "stationary_points"]
+__all__ = ["StationaryPoint", "StationaryPoints", "stationary_points"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _in_domain(coords: Sequence[sp.Expr], dom: Domain, sign=None) -> bool | None
             if not bound.is_finite:
                 continue
             s = sign(v - bound) if sign is not None and bound.is_Rational else \
-                exact_sign(c - bound)
+                certified_sign(c - bound)
             if s is None:
                 answer = None
             elif side * s < 0 or (s == 0 and is_open):
@@ -190,7 +190,7 @@ def _component_without_zero(grad, dom: Domain) -> str | None:
     for v, d in zip(dom.wrt, grad):
         used = [(w, iv) for w, iv in zip(dom.wrt, dom.intervals) if d.has(w)]
         if not used:
-            if exact_sign(d) in (-1, 1):
+            if certified_sign(d) in (-1, 1):
                 return f"solveset: df/d{v} = {d} is never 0, so grad f = 0 has no solution"
             continue
         if len(used) == 1 and sp.solveset(d, used[0][0], domain=used[0][1]) == sp.S.EmptySet:
@@ -226,7 +226,7 @@ def _general(f, grad, H, dom: Domain) -> StationaryPoints:
     for sol in sols:
         coords = tuple(sol.get(v, v) for v in wrt)
         free = tuple(v for v in wrt if any(sp.sympify(c).has(v) for c in coords))
-        real = [0 if sp.sympify(c).is_real else exact_sign(sp.im(c)) for c in coords]
+        real = [0 if sp.sympify(c).is_real else certified_sign(sp.im(c)) for c in coords]
         if free:
             infinite = True
         elif any(r != 0 for r in real):

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from .domain import Domain
 from .intervals import enclosures
-from .psd import nonsmooth_ops
+from .smoothness import nonsmooth_ops
 
 if TYPE_CHECKING:
     from ..graph import Graph

@@ -33,8 +33,9 @@ import numpy as np
 import sympy as sp
 
 from .domain import Domain, rationalize
-from .exact import certified_sign, exact_value
+from .exact import exact_value
 from .psd import quadratic_form
+from .signs import certified_sign
 
 if TYPE_CHECKING:
     from ..graph import Graph

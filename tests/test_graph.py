@@ -665,3 +665,38 @@ def test_rounding_sensitivity_is_small_for_well_conditioned_and_large_for_ill_co
     assert rounding_sensitivity(well, [0.5, 1.0, 0.0]) < 1e-8
     ill = sp.sin(sp.exp(x + sp.sqrt(x**2 + 1) + 6))
     assert rounding_sensitivity(ill, [1.393879450788969, 0.0, 0.0]) > 1e-7
+
+
+def test_memo_builds_once_per_graph_and_key():
+    x = sp.Symbol("x")
+    g, h = calcopt.compile(x**2), calcopt.compile(x**3)
+    built = []
+    first = g.memo(("test", 1), lambda: built.append("g1") or object())
+    assert g.memo(("test", 1), lambda: built.append("again") or object()) is first
+    h.memo(("test", 1), lambda: built.append("h1"))
+    g.memo(("test", 2), lambda: built.append("g2"))
+    assert built == ["g1", "h1", "g2"]
+    # derivative graphs are cached through the same hook
+    assert g.gradient_graph() is g.gradient_graph() and g.memo("gradient", None) is g.gradient_graph()
+
+
+def test_table_is_the_node_table_the_accessors_read():
+    x, y = sp.symbols("x y")
+    g = calcopt.compile(sp.exp(x * y) + x)
+    t = g.table
+    assert len(t) == len(g)
+    assert [calcopt.PRIMITIVES[op].name for op in t.ops] == [g.op(i) for i in range(len(g))]
+    assert all(t.args[i] == g.args(i) for i in range(len(g)) if g.kind(i) == "operation")
+
+
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+def test_jac_is_the_numeric_jacobian(mode):
+    x, y = sp.symbols("x y")
+    g = calcopt.compile([x * y, sp.sin(x) + y**2, x])
+    pts = np.array([[0.5, -1.0], [2.0, 3.0]])
+    J = g.jacobian(mode=mode)
+    for p in pts:
+        exact = np.array(J.subs({x: p[0], y: p[1]}).evalf(), dtype=float)
+        assert np.allclose(g.jac(p, mode), exact, rtol=1e-14, atol=0)
+        assert np.array_equal(g.jac(p, mode), g.jacobian(p, mode))
+    assert g.jac(pts, mode).shape == (2, 3, 2)

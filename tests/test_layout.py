@@ -32,8 +32,14 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def imports(name: str, path: Path) -> set[str]:
-    """Every calcopt module ``name`` imports, at module level or inside functions."""
+def imports(name: str, path: Path, mods: dict | None = None) -> set[str]:
+    """Every calcopt module ``name`` imports, at module level or inside functions (with
+    ``mods``: ``from pkg import sub`` is an import of ``pkg.sub`` alone, not of ``pkg``)."""
+    return {t for t, _ in imported_names(name, path, mods)}
+
+
+def imported_names(name: str, path: Path, mods: dict | None = None) -> set[tuple[str, str]]:
+    """``(module, name)`` for every ``from calcopt... import name`` (name ``""`` for a module)."""
     is_pkg = path.name == "__init__.py"
     here = name.split(".") if is_pkg else name.split(".")[:-1]
     found = set()
@@ -41,11 +47,15 @@ def imports(name: str, path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             base = here[:len(here) - node.level + 1] if node.level else []
             target = ".".join(base + ([node.module] if node.module else []))
-            found.add(target)
-            found.update(f"{target}.{a.name}" for a in node.names)
+            for a in node.names:
+                sub = f"{target}.{a.name}"
+                if mods is not None and sub in mods:
+                    found.add((sub, ""))
+                else:
+                    found.add((target, a.name))
         elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-    return {t for t in found if t == "calcopt" or t.startswith("calcopt.")}
+            found.update((a.name, "") for a in node.names)
+    return {(t, n) for t, n in found if t == "calcopt" or t.startswith("calcopt.")}
 
 
 def layer_of(module: str, layers: list[str]) -> int | None:
@@ -84,3 +94,24 @@ def test_no_module_imports_a_layer_below_it_in_the_list():
 @pytest.mark.parametrize("layer", readme_layers())
 def test_each_layer_imports(layer):
     __import__(layer)
+
+
+def test_no_import_cycle():
+    nx = pytest.importorskip("networkx")
+    mods = modules()
+    G = nx.DiGraph()
+    for name, path in mods.items():
+        if name in FACADES:
+            continue
+        G.add_node(name)
+        G.add_edges_from((name, t) for t in imports(name, path, mods) if t in mods and t != name)
+    cycles = list(nx.simple_cycles(G))
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c + c[:1]) for c in cycles[:10])
+
+
+def test_no_private_name_is_imported_from_another_module():
+    mods = modules()
+    private = sorted(f"{name} imports {t}.{n}" for name, path in mods.items()
+                     for t, n in imported_names(name, path, mods)
+                     if n.startswith("_") and not n.startswith("__"))
+    assert not private, "\n".join(private)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import calcopt
 from calcopt.text.parse import symbol_factory
 from calcopt.primitives import BY_NAME, PRIMITIVES
-from calcopt.text.reader import _Reader
+from calcopt.text.reader import Reader
 from calcopt.text.vocabulary import FUNCTIONS, Limits, text_functions
 from strategies import SYMBOLS, expressions
 
@@ -72,7 +72,7 @@ def test_new_table_entries_need_no_parser_edit():
                                to_sympy=sp.Piecewise)
     funcs = text_functions(PRIMITIVES + (fake,))
     text = "Piecewise((x, x < 0), (x**2, True))"
-    got = _Reader(text, symbol=symbol_factory(), functions=funcs).expr()
+    got = Reader(text, symbol=symbol_factory(), functions=funcs).expr()
     assert got == sp.Piecewise((x, x < 0), (x**2, True))
     # The real table has a piecewise entry now: the same text parses with no parser edit.
     assert parse(text) == sp.Piecewise((parse("x"), parse("x") < 0), (parse("x")**2, True))

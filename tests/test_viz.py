@@ -13,6 +13,7 @@ import math
 import re
 import shutil
 import sys
+import types
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -331,7 +332,7 @@ def test_missing_renderer_says_what_to_install(monkeypatch, no_dot_on_path, tmp_
     g = calcopt.compile(F)
     with pytest.raises(calcopt.MissingDependencyError, match="pip install 'pygraphviz>=2.0'"):
         calcopt.draw(g, tmp_path / "f.svg")
-    assert g._repr_svg_() is None                             # the notebook falls back to text
+    assert calcopt.viz.repr_svg(g) is None                    # the notebook falls back to text
     assert calcopt.to_dot(g) and calcopt.to_mermaid(g) and calcopt.to_json(g)
 
 
@@ -352,8 +353,28 @@ def test_a_dot_program_on_path_is_used_without_pygraphviz(monkeypatch, tmp_path)
 
 
 def test_notebook_display():
-    svg = calcopt.compile(F)._repr_svg_()
+    svg = calcopt.viz.repr_svg(calcopt.compile(F))
     assert ET.fromstring(svg.encode()).tag.endswith("svg")
+    assert not hasattr(calcopt.Graph, "_repr_svg_")          # registered, never patched on
+
+
+def test_notebook_display_is_registered_with_a_running_ipython(monkeypatch):
+    registered = {}
+
+    class Formatter:
+        def for_type(self, cls, fn):
+            registered[cls] = fn
+
+    class Shell:
+        display_formatter = type("DF", (), {"formatters": {"image/svg+xml": Formatter()}})
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: Shell()
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert calcopt.viz.register_notebook_display()
+    assert registered == {calcopt.Graph: calcopt.viz.repr_svg}
+    fake.get_ipython = lambda: None                            # IPython imported, no shell
+    assert not calcopt.viz.register_notebook_display()
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -42,7 +42,6 @@ Enclosure(lo=-inf, hi=inf, maybe_undefined=True)
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -51,7 +50,7 @@ import numpy as np
 import sympy as sp
 
 from ..interval import arith as ia
-from ..primitives import BY_NAME
+from ..primitives import PRIMITIVES, SYMBOL
 from .domain import Domain, resolve_domain
 from .smoothness import nonsmooth_node
 
@@ -91,24 +90,22 @@ def box_intervals(domain: Domain) -> list[ia.Interval]:
     return out
 
 
-_PROGRAMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def node_program(g: "Graph") -> list[tuple]:
     """``(primitive or None, argument ids, leaf value, enclosure of a constant)`` per node,
-    extracted once per graph."""
-    prog = _PROGRAMS.get(g)
-    if prog is None:
+    read off the node table once per graph (cached with :meth:`calcopt.Graph.memo`)."""
+    def build() -> list[tuple]:
+        ops, args = g.table.ops, g.table.args
         prog = []
-        for i in range(len(g)):
-            if g.kind(i) == "operation":
-                prog.append((BY_NAME[g.op(i)], g.args(i), None, None))
+        for i in range(len(ops)):
+            if ops[i] > SYMBOL:
+                prog.append((PRIMITIVES[ops[i]], args[i], None, None))
             else:
-                v = g.leaf_value(i)
+                v = args[i]
                 prog.append((None, (), v, None if isinstance(v, sp.Symbol)
                              else ia.from_number(v)))
-        _PROGRAMS[g] = prog
-    return prog
+        return prog
+
+    return g.memo(("analysis", "node program"), build)
 
 
 def node_enclosures(g: "Graph", variables: Mapping[sp.Symbol, ia.Interval]) -> list[Enclosure]:

@@ -196,11 +196,10 @@ def sample_means(graph: Any, what: str = "gradient") -> MeanProgram:
     """
     if what not in _MEANS:
         raise OptionError(f"what must be one of {_MEANS}, not {what!r}")
-    key = ("sample means", what)
-    cache = graph._cache
-    if key not in cache:
+    def build():
         source = graph if what == "value" else (
             graph.gradient_graph() if what == "gradient" else graph.vjp_graph())
-        cache[key] = MeanProgram(source._table, source.outputs, source.variable_nodes,
-                                 source.parameter_nodes)
-    return cache[key]
+        return MeanProgram(source.table, source.outputs, source.variable_nodes,
+                           source.parameter_nodes)
+
+    return graph.memo(("codegen", "sample means", what), build)

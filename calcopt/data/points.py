@@ -158,3 +158,25 @@ def _require_finite(cols: Sequence[np.ndarray], names: Sequence[str]) -> None:
             i = int(np.argmin(np.isfinite(c)))
             raise DataError(f"data[{name}] has a non-finite value {float(c[i])} at sample "
                             f"{i}; every sample must be a finite number")
+
+
+def joined(point: Any, wrt: Sequence[sp.Symbol], extra: Any, extra_symbols: Sequence[sp.Symbol],
+           what: str, expected: str | None = None) -> np.ndarray:
+    """``point`` and ``extra`` (a tangent or cotangent) side by side on the last axis, their
+    batch shapes broadcast: the input of a derivative graph whose inputs are ``wrt`` then
+    ``extra_symbols``.
+
+    >>> import sympy as sp
+    >>> x, y, v = sp.symbols("x y v")
+    >>> joined([1.0, 2.0], (x, y), [[0.0, 1.0], [1.0, 0.0]], (x, y), "tangent")
+    array([[1., 2., 0., 1.],
+           [1., 2., 1., 0.]])
+    """
+    x = as_point(point, wrt)
+    e = as_point(extra, extra_symbols, what, expected)
+    try:
+        batch = np.broadcast_shapes(x.shape[:-1], e.shape[:-1])
+    except ValueError:
+        raise PointError(f"point shape {x.shape} and {what} shape {e.shape} do not broadcast") from None
+    return np.concatenate([np.broadcast_to(x, batch + x.shape[-1:]),
+                           np.broadcast_to(e, batch + e.shape[-1:])], axis=-1)

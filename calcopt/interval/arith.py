@@ -108,7 +108,7 @@ def enclose(v: arb) -> Interval:
     return Interval(down(v), up(v))
 
 
-def _ball(x: Interval) -> arb:
+def arb_ball(x: Interval) -> arb:
     """A ball containing a finite interval."""
     return arb(x.lo).union(arb(x.hi))
 
@@ -281,7 +281,7 @@ def abs_(x: Interval) -> Interval:
 def _contains_point(x: Interval, shift: arb, period: arb) -> bool:
     """Does ``x`` (finite) contain ``shift + k period`` for an integer ``k``?  (``True`` may
     be an over-approximation; ``False`` is certain.)"""
-    return ((_ball(x) - shift) / period).contains_integer()
+    return ((arb_ball(x) - shift) / period).contains_integer()
 
 
 def _periodic(fn: Callable[[arb], arb], x: Interval, peak: arb, trough: arb) -> Interval:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import sympy as sp
 from flint import arb, fmpq
 
-from .arith import (INF, ONE, WHOLE, ZERO, Interval, _ball, down, exp, from_number, hull, log,
+from .arith import (INF, ONE, WHOLE, ZERO, Interval, arb_ball, down, exp, from_number, hull, log,
                     may_be_zero, mul2, neg, up)
 
 
@@ -68,7 +68,7 @@ class Exponent(NamedTuple):
 def exponent(e: sp.Expr) -> Exponent:
     integer = integer_valued(e)
     ball = (arb(fmpq(int(e.p), int(e.q))) if isinstance(e, sp.Rational)
-            else _ball(from_number(e)))
+            else arb_ball(from_number(e)))
     return Exponent(integer, integer and int(e) == 1, integer and int(e) % 2 == 0,
                     int(sp.sign(e)), bool(e > 1),
                     bool(e >= 2), ball)

@@ -9,14 +9,16 @@ converting it back gives the input (after SymPy's own canonicalisation).
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections import Counter
+from typing import Any, Iterable, Sequence
 
 import sympy as sp
 from sympy.logic.boolalg import Boolean
 
-from ..errors import ComplexValueError, RelationalError, UnevaluatedError, UnsupportedOperationError
+from ..errors import (ComplexValueError, InvalidInputError, RelationalError, SymbolError,
+                      UnevaluatedError, UnsupportedOperationError)
 from ..primitives import (BY_NAME, BY_SYMPY_TYPE, CODE, CONST, LINEAR_FORM_MIN_TERMS,
-                                  PRIMITIVES, supported_operations)
+                          PRIMITIVES, SYMBOL, supported_operations)
 from .table import NodeTable
 
 _ADD = CODE["add"]
@@ -224,3 +226,91 @@ def natural_key(sym: sp.Symbol) -> tuple:
     """
     return tuple(int(part) if part.isdigit() else part
                  for part in re.split(r"(\d+)", sym.name)), sym.name
+
+
+def compile_expressions(expr: Any, wrt: Iterable[sp.Symbol] | None = None,
+                        params: Iterable[sp.Symbol] = ()):
+    """Check the arguments of :func:`calcopt.compile` and compile the expression(s) into a new
+    table: ``(table, outputs, wrt, params, shape)`` with ``shape`` ``None`` for one expression,
+    else the shape of the Matrix or sequence.  See :func:`calcopt.compile` for the rules.
+
+    >>> import sympy as sp
+    >>> x, a = sp.symbols("x a")
+    >>> table, outputs, wrt, params, shape = compile_expressions((x - a)**2, params=[a])
+    >>> len(table), outputs, wrt, params, shape
+    (7, [6], (x,), (a,), None)
+    """
+    exprs, shape = _as_expressions(expr)
+    params = _as_symbols(params, "params")
+    table = NodeTable()
+    outputs = compile_into(table, exprs)
+    # The symbols are the table's symbol leaves (SymPy's free_symbols would recurse, and
+    # fail on expressions nested a few hundred levels deep).
+    free = {table.args[i] for i in range(len(table)) if table.ops[i] == SYMBOL}
+    wrt = _as_symbols(sorted(free - set(params), key=natural_key) if wrt is None else wrt, "wrt")
+    _check_roles(free, wrt, params)
+    return table, outputs, wrt, params, shape
+
+
+def _check_roles(free: set, wrt: tuple, params: tuple) -> None:
+    both = sorted(s.name for s in set(wrt) & set(params))
+    if both:
+        raise SymbolError(f"{both} listed in both wrt and params; a symbol is either a variable "
+                          "(differentiated) or a parameter (given by data), not both")
+    names = Counter(s.name for s in free | set(wrt) | set(params))
+    clashes = sorted(name for name, k in names.items() if k > 1)
+    if clashes:
+        raise SymbolError(f"different symbols share the names {clashes} (e.g. with different "
+                          "assumptions); points and data are keyed by name, so names must be unique")
+    unbound = sorted(s.name for s in free - set(wrt) - set(params))
+    if unbound:
+        raise SymbolError(f"free symbols {unbound} are neither in wrt nor in params; add them to "
+                          "wrt (variables) or params (data / symbolic constants)")
+
+
+def _as_expressions(expr) -> tuple[list[sp.Expr], tuple[int, ...] | None]:
+    if isinstance(expr, str):
+        raise InvalidInputError(
+            "calcopt.compile takes a SymPy expression, not a string: text is never evaluated. "
+            "Build the expression with SymPy symbols (x = sympy.Symbol('x'); x**2 + 1)")
+    if isinstance(expr, sp.MatrixBase):
+        if not len(expr):
+            raise InvalidInputError("an empty Matrix has no outputs to compile")
+        return [_as_expression(e) for e in expr], tuple(expr.shape)
+    if isinstance(expr, (list, tuple)):
+        if not expr:
+            raise InvalidInputError("an empty sequence has no outputs to compile")
+        return [_as_expression(e) for e in expr], (len(expr),)
+    return [_as_expression(expr)], None
+
+
+def _as_expression(e) -> sp.Expr:
+    if isinstance(e, bool) or e is sp.true or e is sp.false:
+        raise RelationalError(f"{e!r} is a boolean, not a real-valued expression")
+    if isinstance(e, complex):
+        raise ComplexValueError(f"{e!r} is complex; calcopt works over the reals")
+    if isinstance(e, (int, float)):
+        return sp.Float(e) if isinstance(e, float) else sp.Integer(e)
+    if isinstance(e, sp.Basic):
+        return e
+    raise InvalidInputError(
+        f"cannot compile {type(e).__name__} {e!r}: expected a SymPy expression, a number, "
+        "or a sequence/Matrix of them")
+
+
+def _as_symbols(items, what: str) -> tuple[sp.Symbol, ...]:
+    if isinstance(items, sp.Symbol):
+        items = (items,)
+    if isinstance(items, str):
+        raise InvalidInputError(f"{what} must be SymPy Symbols, not the string {items!r}")
+    try:
+        out = tuple(items)
+    except TypeError:
+        raise InvalidInputError(f"{what} must be a sequence of SymPy Symbols; got {items!r}") from None
+    for s in out:
+        if not isinstance(s, sp.Symbol):
+            raise InvalidInputError(f"{what} must contain SymPy Symbols; got {s!r} ({type(s).__name__})")
+    dupes = sorted(s.name for s, k in Counter(out).items() if k > 1)
+    if dupes:
+        raise SymbolError(f"{what} lists {dupes} more than once")
+    return out

@@ -21,8 +21,8 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InvalidInputError
-from .reader import _Reader
-from .vocabulary import LIMITS, Limits, _fail, name_problem
+from .reader import Reader
+from .vocabulary import LIMITS, Limits, fail, name_problem
 
 _NAMED = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*=(?!=)")
 _LOWER = {ast.Lt: True, ast.LtE: False}   # a < x: x has lower bound a (open if True)
@@ -62,7 +62,7 @@ def _split(text: str, sep: str, start: int = 0) -> list[tuple[str, int]]:
 
 
 def _constant(text: str, offset: int, limits: Limits, infinity: bool = False) -> sp.Expr:
-    reader = _Reader(text, offset, limits=limits, infinity=infinity)
+    reader = Reader(text, offset, limits=limits, infinity=infinity)
     return reader.expr()
 
 
@@ -71,12 +71,12 @@ def _check_length(text: Any, limits: Limits) -> None:
     if not isinstance(text, str):
         raise InvalidInputError(f"expected a string to parse, got {type(text).__name__}")
     if len(text) > limits.length:
-        raise _fail(text, 0, limits.length, f"input longer than {limits.length} characters")
+        raise fail(text, 0, limits.length, f"input longer than {limits.length} characters")
 
 
 def _piece_fail(piece: str, offset: int, reason: str):
     """A ParseError pointing at the first non-blank character of a comma-separated piece."""
-    return _fail(piece, offset, len(piece) - len(piece.lstrip()), reason)
+    return fail(piece, offset, len(piece) - len(piece.lstrip()), reason)
 
 
 def _check_name(name: str, piece: str, offset: int) -> str:
@@ -99,7 +99,7 @@ def parse_domain(text: str, *, limits: Limits = LIMITS) -> dict[str, sp.Interval
     _check_length(text, limits)
     out: dict[str, sp.Interval] = {}
     for piece, offset in _split(text, ","):
-        reader = _Reader(piece, offset, limits=limits, infinity=True)
+        reader = Reader(piece, offset, limits=limits, infinity=True)
         name, interval = _condition(reader, reader.tree())
         both = out.get(name, sp.S.Reals).intersect(interval)
         if not isinstance(both, sp.Interval):
@@ -108,7 +108,7 @@ def parse_domain(text: str, *, limits: Limits = LIMITS) -> dict[str, sp.Interval
     return out
 
 
-def _condition(reader: _Reader, node: ast.expr) -> tuple[str, sp.Interval]:
+def _condition(reader: Reader, node: ast.expr) -> tuple[str, sp.Interval]:
     if not isinstance(node, ast.Compare):
         raise reader.node_fail(node, "expected a condition such as x > 0, 0 <= x <= 1 or "
                                      "x in [a, b]")
@@ -140,14 +140,14 @@ def _condition(reader: _Reader, node: ast.expr) -> tuple[str, sp.Interval]:
     return name, interval
 
 
-def _bound(reader: _Reader, node: ast.expr) -> sp.Expr:
+def _bound(reader: Reader, node: ast.expr) -> sp.Expr:
     value, _ = reader.build(node)
     if value in (sp.oo, -sp.oo) or (value.is_comparable and value.is_finite):
         return value
     raise reader.node_fail(node, f"a bound must be a real number, oo or -oo; got {value}")
 
 
-def _membership(reader: _Reader, node: ast.Compare, k: int) -> sp.Interval:
+def _membership(reader: Reader, node: ast.Compare, k: int) -> sp.Interval:
     pair = node.comparators[0]
     if k != 0 or len(node.ops) != 1 or not isinstance(pair, (ast.List, ast.Tuple)) \
             or len(pair.elts) != 2:
@@ -201,7 +201,7 @@ def parse_point(text: str, *, limits: Limits = LIMITS
         else:
             named[name] = value
     if named and values:
-        raise _fail(text, 0, 0, "give either all coordinates by name "
+        raise fail(text, 0, 0, "give either all coordinates by name "
                                                    "(x=1, y=2) or none (1, 2)")
     return named if named else tuple(values)
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..errors import OptionError, ParseError
 from .domains import parse_domain, sign_assumptions
-from .reader import _Reader
+from .reader import Reader
 from .vocabulary import FUNCTIONS, GRAMMAR, LIMITS, Limits, name_problem, text_functions
 
 
@@ -126,7 +126,7 @@ def parse(text: str, *, positive: Iterable[str] = (), nonnegative: Iterable[str]
     """
     make = symbol_factory(positive=positive, nonnegative=nonnegative, negative=negative,
                           nonpositive=nonpositive, domain=domain, symbols=symbols)
-    return _Reader(text, limits=limits, symbol=make, floats=floats).expr()
+    return Reader(text, limits=limits, symbol=make, floats=floats).expr()
 
 
 __all__ = ["FUNCTIONS", "GRAMMAR", "LIMITS", "Limits", "name_problem", "parse", "symbol_factory",

@@ -5,7 +5,7 @@ depth) and the SymPy expression is built bottom-up by hand from the few node kin
 accepts; every constant subexpression is checked (finite, real, bounded size) before it is used,
 so SymPy never computes an astronomically large number.  No ``eval``, no ``sympify``.
 
->>> _Reader("2^10").expr()
+>>> Reader("2^10").expr()
 1024
 """
 
@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 
 from ..errors import InvalidInputError, ParseError
-from .vocabulary import _CONSTANTS, FUNCTIONS, LIMITS, Limits, _fail, _Func, name_problem
+from .vocabulary import CONSTANTS, FUNCTIONS, LIMITS, Limits, fail, Func, name_problem
 
 
 _PAIR_ONLY = ("comparisons and True/False are accepted only as conditions in (value, condition) "
@@ -43,12 +43,12 @@ _REJECTED = {
 _NUMBER = re.compile(r"(?P<mant>[0-9_]*\.?[0-9_]*)(?:[eE](?P<exp>[+-]?[0-9_]+))?")
 
 
-class _Reader:
+class Reader:
     """Parses one piece of text (starting at column ``offset + 1`` of the user's input)."""
 
     def __init__(self, text: str, offset: int = 0, *, limits: Limits = LIMITS,
                  symbol: Callable[[str], sp.Expr] | None = None, floats: bool = False,
-                 functions: Mapping[str, _Func] | None = None, infinity: bool = False):
+                 functions: Mapping[str, Func] | None = None, infinity: bool = False):
         if not isinstance(text, str):
             raise InvalidInputError(f"expected a string to parse, got {type(text).__name__}")
         self.text, self.offset, self.limits = text, offset, limits
@@ -57,7 +57,7 @@ class _Reader:
         self.source, self.cols = self._prepare(text)
 
     def fail(self, index: int, reason: str) -> ParseError:
-        return _fail(self.text, self.offset, index, reason)
+        return fail(self.text, self.offset, index, reason)
 
     def node_fail(self, node: ast.AST, reason: str) -> ParseError:
         return self.fail(self.cols[min(self.where(node), len(self.cols) - 1)], reason)
@@ -182,8 +182,8 @@ class _Reader:
 
     def name(self, node: ast.Name) -> tuple[Any, Any]:
         n = node.id
-        if n in _CONSTANTS:
-            return self.checked(node, _CONSTANTS[n])
+        if n in CONSTANTS:
+            return self.checked(node, CONSTANTS[n])
         if self.infinity and n in ("oo", "inf"):
             return sp.oo, None
         if name_problem(n, self.functions):

@@ -38,12 +38,12 @@ GRAMMAR = ("accepted: numbers (exact: 0.1 is 1/10), names, + - * / ** (^ means *
            "parentheses, calls f(a, ...) of: {funcs}; constants pi, E")
 
 @dataclass(frozen=True)
-class _Func:
+class Func:
     build: Callable[..., Any]
     nargs: Any  # a SymPy set of accepted argument counts
 
 
-def text_functions(primitives: Iterable[Primitive] = PRIMITIVES) -> dict[str, _Func]:
+def text_functions(primitives: Iterable[Primitive] = PRIMITIVES) -> dict[str, Func]:
     """Function names accepted in text: derived from the primitive table, plus aliases.
 
     Rule: a primitive is callable by name when its SymPy class follows SymPy's function
@@ -53,18 +53,18 @@ def text_functions(primitives: Iterable[Primitive] = PRIMITIVES) -> dict[str, _F
     >>> sorted(k for k in text_functions() if k.lower() == "max")
     ['Max', 'max']
     """
-    funcs: dict[str, _Func] = {}
+    funcs: dict[str, Func] = {}
     table = {p.name: p for p in primitives}
     for p in table.values():
         for cls in p.sympy_types:
             if p.arity != 0 and issubclass(cls, sp.Expr) and hasattr(cls, "nargs"):
                 for name in (cls.__name__, p.name):
                     if name.isidentifier() and not keyword.iskeyword(name):
-                        funcs.setdefault(name, _Func(cls, cls.nargs))
+                        funcs.setdefault(name, Func(cls, cls.nargs))
     one = sp.FiniteSet(1)
     if "pow" in table:
-        funcs.setdefault("sqrt", _Func(lambda a: sp.Pow(a, sp.S.Half), one))
-        funcs.setdefault("cbrt", _Func(lambda a: sp.Pow(a, sp.Rational(1, 3)), one))
+        funcs.setdefault("sqrt", Func(lambda a: sp.Pow(a, sp.S.Half), one))
+        funcs.setdefault("cbrt", Func(lambda a: sp.Pow(a, sp.Rational(1, 3)), one))
     for alias, target in (("ln", "log"), ("arcsin", "asin"), ("arccos", "acos"),
                           ("arctan", "atan")):
         if target in funcs:
@@ -77,8 +77,8 @@ _RESERVED = {"I": "'I' (the imaginary unit) is reserved: calcopt works over the 
              "oo": "infinity is only accepted as a domain bound",
              "inf": "infinity is only accepted as a domain bound",
              "zoo": "'zoo' (complex infinity) is reserved", "nan": "'nan' is reserved"}
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
-def _fail(text: str, offset: int, index: int, reason: str) -> ParseError:
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+def fail(text: str, offset: int, index: int, reason: str) -> ParseError:
     """A ParseError at ``index`` (0-based) of ``text``, which starts at ``offset`` in the input."""
     col = offset + index + 1
     lo = max(0, index - 30)
@@ -102,7 +102,7 @@ def name_problem(name: str, functions: Mapping[str, Any] = FUNCTIONS) -> str:
         return f"names starting with '_' are reserved: {name!r}"
     if name in functions:
         return f"{name!r} is a function; call it as {name}(...)"
-    if name in _CONSTANTS:
+    if name in CONSTANTS:
         return f"{name!r} is a constant"
     return _RESERVED.get(name, "")
 

@@ -15,17 +15,15 @@ Graphviz renderer (pygraphviz), both lazily, so ``import calcopt`` stays light.
 1
 """
 
-from ..graph import Graph
 from .contour import plot_contour
 from .plots import plot_sparsity
-from .render import draw, repr_svg
+from .render import draw, register_notebook_display, repr_svg
 from .runplots import plot_convergence, plot_variance
 from .writers import to_dot, to_graphml, to_json, to_mermaid
 
-# Notebook display: attached here rather than defined in graph.py, so the graph layer never
-# imports the drawing layer (lower layers do not import higher ones) and graph.py, at its size
-# limit, gains no methods.  Importing calcopt imports calcopt.viz, so every Graph has it.
-Graph._repr_svg_ = repr_svg
+# Notebook display through IPython's formatter registry, not a method patched onto Graph: the
+# graph layer never imports the drawing layer.
+register_notebook_display()
 
 __all__ = ["draw", "plot_contour", "plot_convergence", "plot_sparsity", "plot_variance",
-           "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]
+           "register_notebook_display", "repr_svg", "to_dot", "to_graphml", "to_json", "to_mermaid"]

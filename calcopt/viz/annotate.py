@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import PointError
 from ..graph import Graph
-from ..primitives import CODE, CONST, PRIMITIVES, SYMBOL
+from ..primitives import CONST, PRIMITIVES, SYMBOL
 from ..ir.table import Builder, NodeTable
 
 
@@ -39,21 +39,9 @@ class Annotations:
 
 
 def node_table(g: Graph) -> NodeTable:
-    """A fresh node table equal to ``g``'s, rebuilt through the public accessors.
-
-    The graph's table is topologically ordered and hash-consed, so re-adding its nodes in
-    order gives every node the same id.
-    """
-    table = NodeTable()
-    for i in range(len(g)):
-        code = CODE[g.op(i)]
-        if code == CONST:
-            table.const(g.leaf_value(i))
-        elif code == SYMBOL:
-            table.symbol(g.leaf_value(i))
-        else:
-            table.op(code, tuple(g.args(i)))
-    return table
+    """A copy of ``g``'s node table, to grow with derivative nodes (``g.table`` itself is
+    never changed)."""
+    return g.table.copy()
 
 
 def annotate(g: Graph, at: Any, *, adjoints: bool = False, tangent: Any = None,

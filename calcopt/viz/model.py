@@ -28,8 +28,8 @@ import sympy as sp
 
 from ..errors import OptionError
 from ..graph import Graph
-from ..primitives import CODE, PRIMITIVES
-from .annotate import Annotations, annotate, node_table
+from ..primitives import PRIMITIVES
+from .annotate import Annotations, annotate
 from .collapse import Selection, select
 
 
@@ -199,8 +199,7 @@ def _output_names(g: Graph, names: Sequence[str] | None) -> list[str]:
 def _shared_nodes(g: Graph, f: Graph) -> list[bool]:
     """For each node of ``g``: does the same subexpression occur in ``f``? (structural match
     through ``f``'s hash-consing index, in one topological pass)."""
-    index = node_table(f).index
-    table = node_table(g)
+    index, table = f.table.index, g.table
     in_f: list[int | None] = []
     for i in range(len(table)):
         op, payload = table.ops[i], table.args[i]
@@ -231,7 +230,7 @@ def heat_colour(t: float) -> str:
 
 def _title(g: Graph, i: int, digits: int) -> str:
     if g.kind(i) == "operation":
-        return PRIMITIVES[CODE[g.op(i)]].label
+        return PRIMITIVES[g.table.ops[i]].label
     v = g.leaf_value(i)
     if isinstance(v, sp.Float):
         return fmt(float(v), digits)
@@ -272,8 +271,7 @@ def _edges(g: Graph, sel: Selection, ann, digits) -> list[DiagramEdge]:
     for i in sel.drawn:
         if g.kind(i) != "operation":
             continue
-        prim = PRIMITIVES[CODE[g.op(i)]]
-        args = g.args(i)
+        prim, args = PRIMITIVES[g.table.ops[i]], g.table.args[i]
         numbered = not prim.commutative and len(args) > 1
         grouped = set(sel.groups[i][0]) if i in sel.groups else set()
         for pos, a in enumerate(args):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,32 @@ def repr_svg(g) -> str | None:
         return render(to_dot(g), "svg").decode("utf-8")
     except MissingDependencyError:
         return None
+
+
+def register_notebook_display(shell=None) -> bool:
+    """Show graphs as SVG diagrams in IPython/Jupyter: registers :func:`repr_svg` as the
+    ``image/svg+xml`` formatter of :class:`calcopt.Graph` in ``shell`` (default: the running
+    IPython shell).  Importing calcopt does this when IPython is already running; outside
+    IPython it does nothing and imports nothing.  Returns whether a shell took it.
+
+    >>> class Formatter(dict):
+    ...     def for_type(self, cls, fn):
+    ...         self[cls] = fn
+    >>> class Shell:
+    ...     class display_formatter:
+    ...         formatters = {"image/svg+xml": Formatter()}
+    >>> register_notebook_display(Shell())
+    True
+    >>> from calcopt import Graph
+    >>> Shell.display_formatter.formatters["image/svg+xml"][Graph] is repr_svg
+    True
+    """
+    if shell is None:
+        ipython = sys.modules.get("IPython")  # not running unless already imported
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    from ..graph import Graph
+
+    shell.display_formatter.formatters["image/svg+xml"].for_type(Graph, repr_svg)
+    return True

@@ -2,7 +2,10 @@
 
 A SymPy expression is compiled into a computational graph (one node per distinct
 subexpression); on that graph calcopt evaluates, differentiates (forward and reverse mode,
-exact and numeric) and, in later releases, analyses and runs optimisers.
+exact and numeric), analyses (convexity, conditioning, stationary points, arg min), runs
+gradient descent and SGD against predicted rates, draws diagrams and writes the HTML report.
+The subpackages follow the data flow (README, "Layout"): text -> ir -> ad -> data/codegen ->
+graph -> analysis -> optim -> viz -> report -> cli.
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")

@@ -115,3 +115,13 @@ def test_no_private_name_is_imported_from_another_module():
                      for t, n in imported_names(name, path, mods)
                      if n.startswith("_") and not n.startswith("__"))
     assert not private, "\n".join(private)
+
+
+def test_every_public_name_imports():
+    import calcopt
+
+    namespace: dict = {}
+    exec("from calcopt import *", namespace)
+    missing = [n for n in calcopt.__all__ if n not in namespace or namespace[n] is None]
+    assert not missing and len(set(calcopt.__all__)) == len(calcopt.__all__)
+    assert callable(calcopt.parse) and callable(calcopt.compile)     # functions, not modules

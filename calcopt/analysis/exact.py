@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import sympy as sp
 
-from ..primitives import BY_NAME
+from ..primitives import BY_NAME, CONST, PRIMITIVES, SYMBOL
 from .signs import certified_sign
 
 __all__ = ["certified_sign", "defined_under_assumptions", "exact_value", "find_undefined_point",
@@ -38,18 +38,18 @@ if TYPE_CHECKING:
 def _node_values(g: "Graph", point: Sequence[sp.Expr]):
     """Yield ``(node, exact value)`` bottom-up at the point (``wrt`` order)."""
     at = dict(zip(g.wrt, point))
+    ops, args = g.table.ops, g.table.args
     values: list = []
-    for i in range(len(g)):
-        kind = g.kind(i)
-        if kind == "constant":
-            v = g.leaf_value(i)
-        elif kind == "variable":
-            v = at[g.leaf_value(i)]
-        elif kind == "parameter":
-            raise ValueError("graphs with parameters have no exact values at a point")
+    for i in range(len(ops)):
+        if ops[i] == CONST:
+            v = args[i]
+        elif ops[i] == SYMBOL:
+            if args[i] not in at:
+                raise ValueError("graphs with parameters have no exact values at a point")
+            v = at[args[i]]
         else:
             try:
-                v = BY_NAME[g.op(i)].to_sympy(*(values[a] for a in g.args(i)))
+                v = PRIMITIVES[ops[i]].to_sympy(*(values[a] for a in args[i]))
             except Exception:  # an entry whose to_sympy needs more than values
                 v = g.expr(i).xreplace(at)
         values.append(v)
@@ -126,8 +126,9 @@ def defined_under_assumptions(g: "Graph", subs: dict) -> bool:
     assumptions allow (``subs`` maps each variable to an expression in assumed Dummies).
     Nodes of total operations (real for all real arguments: ``add``, ``exp``, ...) need no
     check: their arguments are checked."""
-    for i in range(len(g)):
-        if g.kind(i) == "operation" and not is_total_op(g.op(i)):
+    ops = g.table.ops
+    for i in range(len(ops)):
+        if ops[i] > SYMBOL and not is_total_op(PRIMITIVES[ops[i]].name):
             if not proven_real(g.expr(i).xreplace(subs)):
                 return False
     return True

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import sympy as sp
 
-from ..primitives import BY_NAME
+from ..primitives import BY_NAME, CONST, PRIMITIVES, SYMBOL
 from .text import short
 
 if TYPE_CHECKING:
@@ -70,9 +70,9 @@ def is_smooth_op(name: str) -> bool:
 
 def _on_box(g: "Graph", i: int, enclosures: Sequence) -> tuple[list, list]:
     """The argument intervals and constants of node ``i``, as the table's fields take them."""
-    args = g.args(i)
-    return ([enclosures[j].interval for j in args],
-            [g.leaf_value(j) if g.kind(j) == "constant" else None for j in args])
+    ops, args = g.table.ops, g.table.args
+    return ([enclosures[j].interval for j in args[i]],
+            [args[j] if ops[j] == CONST else None for j in args[i]])
 
 
 def nonsmooth_nodes(g: "Graph", enclosures: Sequence | None = None, *,
@@ -83,11 +83,11 @@ def nonsmooth_nodes(g: "Graph", enclosures: Sequence | None = None, *,
     or not C2 at the box's boundary.  See the module docstring."""
     if closed and enclosures is None:
         raise ValueError("closed=True asks about a box: pass its node enclosures")
-    bad = []
-    for i in range(len(g)):
-        if g.kind(i) != "operation":
+    bad, ops = [], g.table.ops
+    for i in range(len(ops)):
+        if ops[i] <= SYMBOL:
             continue
-        prim = BY_NAME[g.op(i)]
+        prim = PRIMITIVES[ops[i]]
         if closed:
             a, c = _on_box(g, i, enclosures)
             if prim.undefined(a, c) or not prim.smooth(a, c):

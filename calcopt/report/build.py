@@ -10,9 +10,8 @@ trajectories on the contours, and for finite sums SGD and the mini-batch varianc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-import sympy as sp
 
 from .defaults import default_logistic, default_objective
 from ..errors import OptionError

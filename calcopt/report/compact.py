@@ -21,6 +21,7 @@ import sympy as sp
 from sympy.printing.mathml import mathml as _sympy_mathml
 
 from ..graph import Graph
+from ..primitives import SYMBOL
 
 COMPACT_CHARS = 300      # a derivative longer than this is printed with named subexpressions
 TREE_NODES_CAP = 20_000  # beyond this tree size the plain form is never built as text
@@ -29,9 +30,10 @@ TREE_NODES_CAP = 20_000  # beyond this tree size the plain form is never built a
 def tree_size(g: Graph, cap: int = TREE_NODES_CAP) -> int:
     """Nodes of the expression tree the graph's outputs expand to (shared nodes counted once
     per use), capped at ``cap``: O(graph size), without building the tree."""
-    size = [0] * len(g)
-    for i in range(len(g)):
-        size[i] = min(cap, 1 + sum(size[a] for a in g.args(i)))
+    ops, args = g.table.ops, g.table.args
+    size = [0] * len(ops)
+    for i in range(len(ops)):
+        size[i] = 1 if ops[i] <= SYMBOL else min(cap, 1 + sum(size[a] for a in args[i]))
     return min(cap, sum(size[o] for o in g.outputs))
 
 

@@ -14,16 +14,16 @@ sample-mean code of :mod:`calcopt.codegen.mean` and the fixed-step loop of
   ``t<id> = <expr>`` and is named ``t<id>`` from then on.
 
 The callers wrap the statements (:func:`indent`, a ``def`` line, :func:`unpack` of the
-inputs, a ``return`` of the outputs' code (:func:`tuple_code`), a loop).  This is also the place where repeated structure is to be vectorised.
+inputs, a ``return`` of the outputs' code (:func:`tuple_code`), a loop).  This is also the
+place where repeated structure is to be vectorised (array code for groups of isomorphic
+nodes), for every caller at once.
 
 Examples
 --------
 >>> import sympy as sp
->>> from calcopt.ir.table import NodeTable
->>> from calcopt.ir.compiler import compile_into
->>> x, y = sp.symbols("x y")
->>> t = NodeTable()
->>> out = compile_into(t, [sp.exp(x*y) + sp.sin(x*y), 2*x])
+>>> from calcopt.ir import compiler, table
+>>> t, (x, y) = table.NodeTable(), sp.symbols("x y")
+>>> out = compiler.compile_into(t, [sp.exp(x*y) + sp.sin(x*y), 2*x])  # two outputs
 >>> names = {t.symbol(x): "x0", t.symbol(y): "x1"}
 >>> code = emit(t, out, names.get)
 >>> code.lines
@@ -104,7 +104,8 @@ class Emitted:
 
 
 def emit(table: NodeTable, outputs: Sequence[int], leaf: Callable[[int], Optional[str]],
-         backend: str = "math", *, live=None, uses: Sequence[int] | None = None,
+         backend: str = "math", *, live: Sequence[int] | None = None,
+         uses: Sequence[int] | None = None,
          override: Callable[[int], Optional[str]] | None = None,
          max_depth: int = MAX_INLINE_DEPTH) -> Emitted:
     """Statements and code computing ``outputs`` (see the module docstring).

@@ -53,7 +53,7 @@ def _step(g, checked: bool) -> tuple[list[str], list[str]]:
     return unpack("x", n, "x"), step
 
 
-def _loop_source_of(g, checked: bool = True) -> str:
+def _loop_source(g, checked: bool = True) -> str:
     """The source of ``loop`` (see :func:`fixed_step_loop`)."""
     unpack, step = _step(g, checked)
     out = ["def loop(x, __s, __iters, __tol2, __xappend):", *indent(unpack, 1),
@@ -85,6 +85,6 @@ def fixed_step_loop(g, checked: bool = True) -> Callable:
     per_graph = _CACHE.setdefault(g, {})
     fn = per_graph.get(checked)
     if fn is None:
-        source = _loop_source_of(g, checked)
+        source = _loop_source(g, checked)
         fn = per_graph[checked] = codegen.build(source, "math", "loop")
     return fn

@@ -39,9 +39,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .source import MAX_INLINE_DEPTH, literal
-from ..errors import SymbolError
-from ..primitives import CODE, CONST, PRIMITIVES, SYMBOL
+from .emit import Emitted, emit, indent, tuple_code, unpack, use_counts
+from ..primitives import CODE, PRIMITIVES, SYMBOL
 from ..ir.table import NodeTable
 
 _ADD = CODE["add"]
@@ -123,14 +122,7 @@ def _live(table: NodeTable, roots: list[int], var_pos: dict, par_pos: dict):
                 continue
         for a in args[i]:
             live[a] = 1
-    uses = [0] * len(ops)
-    for i in range(len(ops)):
-        if live[i] and ops[i] > SYMBOL and i not in matvec:
-            for a in args[i]:
-                uses[a] += 1
-    for r in roots:
-        uses[r] += 1
-    return live, matvec, uses
+    return live, matvec, use_counts(table, live, roots, matvec)
 
 
 class _Data:
@@ -159,47 +151,28 @@ def _vector(xs: tuple[int, ...], n: int, node: int, head: list[str]) -> str:
 
 
 def _emit_nodes(table, live, matvec, uses, var_pos, par_pos, data: _Data, n: int):
-    """``(module lines, body lines, code per node)`` of the live nodes in topological order."""
-    ops, args = table.ops, table.args
+    """``(module lines, variable lines, emitted code)`` of the live nodes: the variables as
+    ``x<j> = x[j]``, the parameters as data columns, the mat-vec linear forms as ``X @ w``."""
     head: list[str] = []
-    body: list[str] = []
-    code: list = [None] * len(ops)
-    depth = [0] * len(ops)
-    for i in range(len(ops)):
-        if not live[i]:
-            continue
-        op = ops[i]
-        if op == CONST:
-            code[i] = literal(args[i])
-            continue
-        if op == SYMBOL:
-            if i in var_pos:
-                code[i] = f"x{var_pos[i]}"
-                body.append(f"    x{var_pos[i]} = x[{var_pos[i]}]")
-            elif i in par_pos:
-                code[i] = data("column", (par_pos[i],))
-            else:
-                raise SymbolError(f"symbol {args[i]} is neither a variable nor a parameter")
-            continue
-        if i in matvec:
-            xs, ps = matvec[i]
-            expr = PRIMITIVES[op].sample_matvec(data("stack", ps), _vector(xs, n, i, head))
-            d = 1
-        else:
-            node_args = args[i]
-            consts = [args[a] if ops[a] == CONST else None for a in node_args]
-            expr = PRIMITIVES[op].numpy([code[a] for a in node_args], consts)
-            d = 1 + max(depth[a] for a in node_args)
-        if uses[i] == 1 and d <= MAX_INLINE_DEPTH:
-            code[i], depth[i] = expr, d
-        else:
-            body.append(f"    t{i} = {expr}")
-            code[i] = f"t{i}"
-    return head, body, code
+
+    def leaf(i: int) -> str | None:
+        if i in var_pos:
+            return f"x{var_pos[i]}"
+        return data("column", (par_pos[i],)) if i in par_pos else None
+
+    def override(i: int) -> str | None:
+        if i not in matvec:
+            return None
+        xs, ps = matvec[i]
+        return PRIMITIVES[table.ops[i]].sample_matvec(data("stack", ps), _vector(xs, n, i, head))
+
+    code: Emitted = emit(table, (), leaf, "numpy", live=live, uses=uses, override=override)
+    variables = [f"x{var_pos[i]} = x[{var_pos[i]}]" for i in sorted(var_pos) if live[i]]
+    return head, variables, code
 
 
 def _floats(items: list[str]) -> str:
-    return "np.asarray((" + "".join(f"{c}, " for c in items) + "), dtype=np.float64)"
+    return f"np.asarray({tuple_code(items)}, dtype=np.float64)"
 
 
 def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[int],
@@ -216,8 +189,10 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
     roots += [a for cof, members in groups.items() for m in members for a in cof + m[2]]
     live, matvec, uses = _live(table, roots, var_pos, par_pos)
     data = _Data()
-    head, body, code = _emit_nodes(table, live, matvec, uses, var_pos, par_pos, data,
-                                   len(variables))
+    head, body, emitted = _emit_nodes(table, live, matvec, uses, var_pos, par_pos, data,
+                                      len(variables))
+    body += emitted.lines
+    code = emitted.code
 
     def mean(node: int) -> str:
         return f"np.mean({code[node]}, axis=0)" if data_dep[node] else code[node]
@@ -235,7 +210,7 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
         if any(m[2] for m in members):  # other terms of the sums, one mean per output
             vec += " + " + _floats(["(" + " + ".join(mean(t) for t in m[2]) + ")" if m[2]
                                     else "0.0" for m in members])
-        body.append(f"    g{g} = {vec}")
+        body.append(f"g{g} = {vec}")
 
     sizes = [len(members) for members in groups.values()]
     pieces: list[str] = []
@@ -259,11 +234,7 @@ def generate_mean(table: NodeTable, outputs: Sequence[int], variables: Sequence[
     if scalars:
         pieces.append(_floats(scalars))
     result = ("np.zeros(0)" if not pieces else pieces[0] if len(pieces) == 1
-              else "np.concatenate((" + "".join(f"{p}, " for p in pieces) + "))")
+              else f"np.concatenate({tuple_code(pieces)})")
 
-    lines = head + [f"def {name}(x, d):"]
-    if data.layout:
-        lines.append("    " + "".join(f"d{j}, " for j in range(len(data.layout))) + "= d")
-    lines += body
-    lines.append(f"    return {result}")
-    return "\n".join(lines), data.layout
+    body = unpack("d", len(data.layout), "d") + body + [f"return {result}"]
+    return "\n".join(head + [f"def {name}(x, d):"] + indent(body)), data.layout

@@ -1,10 +1,11 @@
 """Fixed-step gradient descent as one generated Python function (the hot loop of ``gd``).
 
-The loop body is the straight-line ``"math"`` code of the gradient graph (its source from
-:meth:`calcopt.Graph.source`), so a step costs the gradient's arithmetic plus the update:
-no call per step, no list per step.  It is generated once per graph and cached (weakly), and
-keeps its state in the lists it appends to, so an exception (overflow, a math domain error,
-Ctrl-C) loses nothing: the caller reads the iterates recorded so far.
+The loop body is the straight-line ``"math"`` code of the gradient graph (the statements and
+output code of :func:`calcopt.codegen.emit.emit`, as in :meth:`calcopt.Graph.source`), so a
+step costs the gradient's arithmetic plus the update: no call per step, no list per step.  It
+is generated once per graph and cached (weakly), and keeps its state in the lists it appends
+to, so an exception (overflow, a math domain error, Ctrl-C) loses nothing: the caller reads
+the iterates recorded so far.
 
 >>> import sympy as sp, calcopt
 >>> x = sp.Symbol("x")
@@ -23,6 +24,7 @@ import weakref
 from typing import Callable
 
 from ..codegen import source as codegen
+from ..codegen.emit import emit, indent, tuple_code, unpack
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -30,36 +32,41 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 BLOCK = 64  # steps between finiteness tests when there is no convergence test (tol = 0)
 
 
-def _loop_source(gradient_source: str, n: int, checked: bool = True) -> str:
-    lines = gradient_source.splitlines()
-    if not lines[0].startswith("def ") or not lines[-1].startswith("    return "):
-        raise RuntimeError("unexpected layout of generated gradient code")
-    body = [ln for ln in lines[1:-1] if not ln.rstrip().endswith("= p")]
-    unpack = [ln for ln in body if ln.rstrip().endswith("= x")]
-    assigns = [ln for ln in body if ln not in unpack]
-    result = lines[-1][len("    return "):]
+def _step(g, checked: bool) -> tuple[list[str], list[str]]:
+    """``(unpack lines, step lines)`` of the loop, unindented: the gradient's statements from
+    the node emitter, then the update of the iterate ``x0, x1, ...``."""
+    gg = g.gradient_graph()
+    leaves = {leaf: f"x{j}" for j, leaf in enumerate(gg.variable_nodes)}
+    code = emit(gg._table, gg.outputs, leaves.get, "math")
+    n = len(gg.variable_nodes)
     gs = [f"__g{j}" for j in range(n)]
     xs = [f"x{j}" for j in range(n)]
-    tup = lambda names: "(" + "".join(f"{v}, " for v in names) + ")"  # noqa: E731
-    pad = "    " if checked else "        "  # the step's indentation beyond the function's
-    step = ["    " + pad + ln[4:] for ln in assigns]
-    step.append(f"    {pad}{gs[0]} = {result}" if n == 1 else f"    {pad}{tup(gs)} = {result}")
+    results = code.of(gg.outputs)
+    step = code.lines + [f"{gs[0]} = {results[0]}" if n == 1
+                         else f"{tuple_code(gs)} = {tuple_code(results)}"]
     if checked:
-        step.append("        __gn2 = " + " + ".join(f"{v}*{v}" for v in gs))
-        step += ["        if not __tol2 < __gn2 < __inf:",
-                 "            return 'converged' if __gn2 <= __tol2 else 'nonfinite'"]
-    step += [f"    {pad}{xv} = {xv} - __s*{gv}" for xv, gv in zip(xs, gs)]
-    step.append(f"    {pad}__xappend({tup(xs)})")
-    out = ["def loop(x, __s, __iters, __tol2, __xappend):", *unpack, "    __inf = math.inf"]
+        step.append("__gn2 = " + " + ".join(f"{v}*{v}" for v in gs))
+        step += ["if not __tol2 < __gn2 < __inf:",
+                 "    return 'converged' if __gn2 <= __tol2 else 'nonfinite'"]
+    step += [f"{xv} = {xv} - __s*{gv}" for xv, gv in zip(xs, gs)]
+    step.append(f"__xappend({tuple_code(xs)})")
+    return unpack("x", n, "x"), step
+
+
+def _loop_source(g, checked: bool = True) -> str:
+    """The source of ``loop`` (see :func:`fixed_step_loop`)."""
+    unpack, step = _step(g, checked)
+    out = ["def loop(x, __s, __iters, __tol2, __xappend):", *indent(unpack, 1),
+           "    __inf = math.inf"]
     if checked:
-        out += ["    for __k in range(__iters):", *step]
+        out += ["    for __k in range(__iters):", *indent(step, 2)]
     else:
         # No test per step: a non-finite iterate is caught at the end of its block (the
         # caller cuts the trajectory at the first non-finite value, so the Run is the same).
-        finite = " + ".join(f"{v}*0.0" for v in xs)
+        finite = " + ".join(f"x{j}*0.0" for j in range(len(g.wrt)))
         out += ["    __done = 0", "    while __done < __iters:",
                 f"        __m = min({BLOCK}, __iters - __done)", "        for __k in range(__m):",
-                *step, "        __done += __m", f"        if not {finite} == 0.0:",
+                *indent(step, 3), "        __done += __m", f"        if not {finite} == 0.0:",
                 "            return 'nonfinite'"]
     out.append("    return 'iterations'")
     return "\n".join(out)
@@ -78,6 +85,6 @@ def fixed_step_loop(g, checked: bool = True) -> Callable:
     per_graph = _CACHE.setdefault(g, {})
     fn = per_graph.get(checked)
     if fn is None:
-        source = _loop_source(g.gradient_graph().source("math"), len(g.wrt), checked)
+        source = _loop_source(g, checked)
         fn = per_graph[checked] = codegen.build(source, "math", "loop")
     return fn

@@ -3,9 +3,9 @@
 The loop body is the straight-line ``"math"`` code of the gradient graph (the statements and
 output code of :func:`calcopt.codegen.emit.emit`, as in :meth:`calcopt.Graph.source`), so a
 step costs the gradient's arithmetic plus the update: no call per step, no list per step.  It
-is generated once per graph and cached (weakly), and keeps its state in the lists it appends
-to, so an exception (overflow, a math domain error, Ctrl-C) loses nothing: the caller reads
-the iterates recorded so far.
+is generated once per graph and cached on it (``g.memo``), and keeps its state in the lists
+it appends to, so an exception (overflow, a math domain error, Ctrl-C) loses nothing: the
+caller reads the iterates recorded so far.
 
 >>> import sympy as sp, calcopt
 >>> x = sp.Symbol("x")
@@ -20,14 +20,10 @@ the iterates recorded so far.
 
 from __future__ import annotations
 
-import weakref
 from typing import Callable
 
 from ..codegen import source as codegen
 from ..codegen.emit import emit, indent, tuple_code, unpack
-
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
 
 BLOCK = 64  # steps between finiteness tests when there is no convergence test (tol = 0)
 
@@ -37,7 +33,7 @@ def _step(g, checked: bool) -> tuple[list[str], list[str]]:
     the node emitter, then the update of the iterate ``x0, x1, ...``."""
     gg = g.gradient_graph()
     leaves = {leaf: f"x{j}" for j, leaf in enumerate(gg.variable_nodes)}
-    code = emit(gg._table, gg.outputs, leaves.get, "math")
+    code = emit(gg.table, gg.outputs, leaves.get, "math")
     n = len(gg.variable_nodes)
     gs = [f"__g{j}" for j in range(n)]
     xs = [f"x{j}" for j in range(n)]
@@ -82,9 +78,5 @@ def fixed_step_loop(g, checked: bool = True) -> Callable:
     convergence test and finiteness is tested every :data:`BLOCK` steps only: the loop may run
     up to ``BLOCK - 1`` steps past the first non-finite iterate.
     """
-    per_graph = _CACHE.setdefault(g, {})
-    fn = per_graph.get(checked)
-    if fn is None:
-        source = _loop_source(g, checked)
-        fn = per_graph[checked] = codegen.build(source, "math", "loop")
-    return fn
+    return g.memo(("optim", "fixed-step loop", checked),
+                  lambda: codegen.build(_loop_source(g, checked), "math", "loop"))

@@ -208,7 +208,7 @@ def measure(name: str, n: int, budget: float, gave_up: dict) -> dict:
 
     g = fresh()
     r["nodes"] = len(g)
-    r["edges"] = sum(len(a) for op, a in zip(g._table.ops, g._table.args) if op > SYMBOL)
+    r["edges"] = sum(len(a) for op, a in zip(g.table.ops, g.table.args) if op > SYMBOL)
     r["grad"], r["grad_runs"], gg = best_of(lambda h: h.gradient_graph(), setup=fresh)
     r["grad_nodes"] = len(gg)
     r["to_sympy"], r["to_sympy_runs"], _ = best_of(lambda h: h.gradient(), setup=for_conversion)

@@ -110,7 +110,7 @@ def measure(n: int, rng) -> dict:
     # memory of the compiled graph (no networkx view): tracemalloc, then a getsizeof walk
     g2, peak, retained = traced(lambda: calcopt.compile(f))
     r["mem_peak"], r["mem_retained"] = peak, retained
-    r["deep"], r["deep_skipped"] = deep_table_size(g2._table)
+    r["deep"], r["deep_skipped"] = deep_table_size(g2.table)
     del g2
 
     # networkx view: build time (cached property: dropped between repeats) and memory
@@ -197,7 +197,7 @@ def main(argv=None) -> int:
          "retained / peak = tracemalloc: bytes still allocated after calcopt.compile returns "
          "(the graph) / peak during it",
          "  (includes the compiler's temporary memo), both minus the allocation before the call.",
-         "getsizeof = deep sys.getsizeof walk of g._table (ops list, args list + tuples, index "
+         "getsizeof = deep sys.getsizeof walk of g.table (ops list, args list + tuples, index "
          "dict + key tuples, node-id ints),",
          "  each object once; SymPy leaves belong to the expression and are not counted."])
 

@@ -89,7 +89,7 @@ def named_program(graph, backend):
     """``f(x, p)`` of the graph with every node a temporary: the values of the generated code
     must not depend on what the emitter inlines."""
     leaves = {v: f"x{j}" for j, v in enumerate(graph.variable_nodes)}
-    code = emit(graph._table, graph.outputs, leaves.get, backend, max_depth=0)
+    code = emit(graph.table, graph.outputs, leaves.get, backend, max_depth=0)
     body = ["x0, x1, x2, = x", *code.lines, "return (" + ", ".join(code.of(graph.outputs)) + ",)"]
     return codegen.build("def f(x, p):\n" + "\n".join("    " + ln for ln in body), backend)
 

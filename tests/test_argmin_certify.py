@@ -34,14 +34,14 @@ def encloses(cert, truth) -> bool:
 def test_strictly_convex_without_minimiser_is_not_certified():
     a = calcopt.argmin(calcopt.compile(NO_MINIMISER), timeout=1)
     assert a.x is not None and not a.exact and a.certified is False and a.unique is None
-    assert a.how.startswith("not certified: a Newton step from x has length")
-    assert "no minimiser is proven to exist" in a.how and "proven convex" in a.how
+    assert a.explanation.startswith("not certified: a Newton step from x has length")
+    assert "no minimiser is proven to exist" in a.explanation and "proven convex" in a.explanation
 
 
 def test_adding_a_coercive_term_gives_a_certified_unique_minimiser():
     a = calcopt.argmin(calcopt.compile(NO_MINIMISER + (x + y) ** 2), timeout=1)
     assert (a.exact, a.certified, a.unique) == (False, True, True)
-    assert a.how.startswith("certified global minimiser: a zero of grad f lies within")
+    assert a.explanation.startswith("certified global minimiser: a zero of grad f lies within")
     # f = exp(s) + d^2 + s^2 with s = x + y, d = x - y: d = 0, exp(s) = -2s, s = -W(1/2)
     truth = -mpmath.lambertw(mpmath.mpf(1) / 2).real / 2
     assert all(abs(mpmath.mpf(v) - truth) < 1e-14 for v in a.x)
@@ -60,9 +60,9 @@ def test_known_irrational_minimisers_lie_in_the_enclosure(expr, domain, truth):
     if domain:   # L-BFGS-B stops on the bound itself
         start = [float(t) for t in truth]
     cert = certify(g, resolve_domain(g, domain), start)
-    assert cert.ok and cert.local_min and 0 <= cert.radius < 1e-12, cert.why
+    assert cert.ok and cert.local_min and 0 <= cert.radius < 1e-12, cert.explanation
     assert encloses(cert, truth)
-    assert bool(domain) == bool(cert.active) and (not domain or "KKT point" in cert.why)
+    assert bool(domain) == bool(cert.active) and (not domain or "KKT point" in cert.explanation)
 
 
 def test_numeric_minimiser_without_closed_form_is_certified_through_argmin():
@@ -77,7 +77,7 @@ def test_numeric_minimiser_without_closed_form_is_certified_through_argmin():
 def test_a_minimiser_on_a_bound_is_certified_by_its_kkt_signs():
     a = calcopt.argmin(calcopt.compile((x - 3) ** 2 + y**2), {x: (0, 1)})
     assert (a.x, a.exact, a.certified, a.unique) == ((1.0, 0.0), False, True, True)
-    assert "KKT point (x at its upper bound, df/dx <= 0 there" in a.how
+    assert "KKT point (x at its upper bound, df/dx <= 0 there" in a.explanation
 
 
 @pytest.mark.parametrize("expr, domain, point, why", [
@@ -97,14 +97,14 @@ def test_certificate_failures_say_why(expr, domain, point, why):
     if why is None:
         assert cert.ok and cert.active == ("x",) and cert.point[0] == 1.0
     else:
-        assert not cert.ok and cert.radius is None and why in cert.why, cert.why
+        assert not cert.ok and cert.radius is None and why in cert.explanation, cert.explanation
 
 
 def test_the_box_must_stay_in_the_domain():
     p = sp.Symbol("p", positive=True)
     g = calcopt.compile((p - 1e-12) ** 2)          # the zero 1e-12 is too close to p = 0
     cert = certify(g, resolve_domain(g), [1e-12])
-    assert not cert.ok and "leaves the domain in p" in cert.why
+    assert not cert.ok and "leaves the domain in p" in cert.explanation
 
 
 @settings(max_examples=25, deadline=None)
@@ -132,8 +132,8 @@ def test_every_certificate_near_a_known_minimiser_encloses_it(dx, dy):
 def test_non_convex_certified_local_minimiser_is_not_global():
     a = calcopt.argmin(calcopt.compile(x**2 + sp.sin(3 * x) + y**2))
     assert (a.exact, a.certified, a.unique) == (False, False, None)
-    assert a.how.startswith("numeric local minimiser from 8 starts, trust-exact, certified as "
-                            "a strict local minimiser") and "not proven global" in a.how
+    assert a.explanation.startswith("numeric local minimiser from 8 starts, trust-exact, certified as "
+                            "a strict local minimiser") and "not proven global" in a.explanation
 
 
 def test_certified_defaults_to_exact_with_a_point():
@@ -146,9 +146,9 @@ def test_certified_defaults_to_exact_with_a_point():
 def test_predict_takes_no_uncertified_minimiser():
     g = calcopt.compile(sp.log(1 + sp.exp(x + y)) + (x - y) ** 2)   # convex, no minimiser
     pred = calcopt.predict(g, x0=[1.0, 0.0], L=5)
-    assert not pred.applies and pred.failed.startswith("no minimiser x* (no certified "
+    assert not pred.applies and pred.explanation.startswith("no minimiser x* (no certified "
                                                        "minimiser from calcopt.argmin")
-    assert "not certified" in pred.failed
+    assert "not certified" in pred.explanation
     ok = calcopt.predict(calcopt.compile(sp.log(1 + sp.exp(x)) + x**2), x0=[1.0], L=3)
     assert ok.applies and ok.x_star is not None and abs(ok.x_star[0] + 0.2223234712783) < 1e-12
 

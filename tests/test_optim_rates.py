@@ -94,7 +94,7 @@ def test_bounds_hold_on_random_convex_quadratics(seed):
             kw["step"] = {"1/L": 1 / L, "2/(L+mu)": 2 / (L + mu), "1.9/L": 1.9 / L,
                           "0.3/L": 0.3 / L}[kw["step"]]
         pred = calcopt.predict(g, x0=x0, **kw)
-        assert pred.applies, (kw, pred.failed)
+        assert pred.applies, (kw, pred.explanation)
         run = calcopt.gd(g, x0, iters=400, tol=0, **kw)
         chk = calcopt.check(run, pred)
         assert chk.holds, (kw, chk)
@@ -166,7 +166,7 @@ def test_rosenbrock_with_constants_certified_over_a_box():
     assert run.info["step"] == pytest.approx(1 / float(c.L))      # default: 1/L over the box
     assert np.abs(run.xs - 1).max() <= d
     pred = calcopt.predict(rosen, x0=x0, box=box)
-    assert pred.applies, pred.failed                 # convex on the box (calcopt.convexity)
+    assert pred.applies, pred.explanation                 # convex on the box (calcopt.convexity)
     assert any("stays in the box" in a for a in pred.assumptions)
     assert calcopt.check(run, pred).holds
 
@@ -277,13 +277,13 @@ def test_heavy_ball_and_nesterov_bounds_hold():
     assert nv.rate == pytest.approx(1 - 1 / 5)
     assert calcopt.check(calcopt.gd(QUAD, x0, momentum="nesterov", iters=200, tol=0), nv).holds
     bad = calcopt.predict(QUAD, momentum="heavy_ball", step=0.05, beta=0.5, x0=x0)
-    assert not bad.applies and "optimal parameters" in bad.failed
+    assert not bad.applies and "optimal parameters" in bad.explanation
 
 
 def test_predictions_that_do_not_apply_say_why():
     x0 = [1.0, 1.0, 1.0]
     long = calcopt.predict(QUAD, step=0.09, x0=x0)                  # 2/L = 0.08
-    assert not long.applies and "2/L" in long.failed
+    assert not long.applies and "2/L" in long.explanation
     with pytest.raises(OptionError, match="does not apply"):
         long.bound(3)
     run = calcopt.gd(QUAD, x0, step=0.09, iters=2000)
@@ -291,14 +291,14 @@ def test_predictions_that_do_not_apply_say_why():
     with pytest.raises(OptionError, match="does not apply"):
         calcopt.check(run, long)
     saddle = calcopt.predict(calcopt.compile(x**2 - y**2), x0=[1.0, 1.0])
-    assert not saddle.applies and "not convex" in saddle.failed
+    assert not saddle.applies and "not convex" in saddle.explanation
     wavy = calcopt.predict(calcopt.compile(sp.sin(x) + y**2), x0=[1.0, 1.0])   # L = 2 exists
-    assert not wavy.applies and "not convex" in wavy.failed
+    assert not wavy.applies and "not convex" in wavy.explanation
     steep = calcopt.predict(calcopt.compile(sp.exp(x) + y**2), x0=[1.0, 1.0])
-    assert not steep.applies and "no smoothness constant L" in steep.failed
+    assert not steep.applies and "no smoothness constant L" in steep.explanation
     exact = calcopt.predict(random_quadratic(np.random.default_rng(1), singular=True),
                             line_search="exact", x0=x0)
-    assert not exact.applies and "strong convexity" in exact.failed
+    assert not exact.applies and "strong convexity" in exact.explanation
 
 
 def test_bound_is_vectorised_and_needs_x0():
@@ -345,7 +345,7 @@ def test_sgd_predictions_and_checks():
     assert const.floor == pytest.approx(0.1 * const.constants["L"] * const.constants["M"]
                                         / (2 * const.constants["mu"]))
     assert calcopt.predict(g, method="sgd", step=5.0, batch_size=4, data=D,
-                           x0=[0.0, 0.0]).failed.startswith("Thm 4.6 needs step")
+                           x0=[0.0, 0.0]).explanation.startswith("Thm 4.6 needs step")
     with pytest.raises(OptionError, match="batch_size"):
         calcopt.predict(g, method="sgd", step=0.1, data=D)
 

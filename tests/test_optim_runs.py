@@ -54,14 +54,14 @@ def test_quadratic_iterates_are_matrix_powers():
 def test_tol_stops_and_tol_zero_runs_all_iterations():
     run = calcopt.gd(QUAD, [1.0, 1.0], step=0.1, tol=1e-6)
     assert run.converged and run.grad_norm[-1] <= 1e-6 < run.grad_norm[-2]
-    assert "tol" in run.reason
+    assert "tol" in run.explanation
     full = calcopt.gd(QUAD, [1.0, 1.0], step=0.1, tol=0, iters=400)
     assert full.iters == 400 and not full.converged
 
 
 def test_divergence_above_two_over_L_stops_with_finite_values():
     run = calcopt.gd(QUAD, [1.0, 1.0], step=0.21, iters=100000)   # 2/L = 0.2
-    assert run.diverged and not run.converged and "diverged" in run.reason
+    assert run.diverged and not run.converged and "diverged" in run.explanation
     assert run.iters < 100000
     assert np.isfinite(run.xs).all() and np.isfinite(run.f).all() and np.isfinite(run.x).all()
     assert np.array_equal(run.x, run.xs[-1])
@@ -159,7 +159,7 @@ def test_as_dict_and_csv(tmp_path):
     assert np.allclose([float(v) for v in rows[2][1:3]], run.xs[1])
     assert float(rows[1][-1]) == 0.05
     text = repr(run)
-    assert text.startswith("Run") and "reason" in text and "method" in text
+    assert text.startswith("Run") and "explanation" in text and "method" in text
 
 
 def test_progress_bar_gives_the_same_run(capsys):
@@ -177,7 +177,7 @@ def test_ctrl_c_returns_the_partial_run(kw):
         run = calcopt.gd(QUAD, [1.0, 1.0], iters=10**9, tol=0, **kw)
     finally:
         timer.cancel()
-    assert run.reason == "interrupted" and 0 < run.iters < 10**9
+    assert run.explanation == "interrupted" and 0 < run.iters < 10**9
     assert len(run.xs) == len(run.f) == len(run.grad_norm) == run.iters + 1
     assert np.isfinite(run.f).all()
 

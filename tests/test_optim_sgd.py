@@ -198,7 +198,7 @@ def test_ctrl_c_returns_the_partial_sgd_run():
         run = calcopt.sgd(g, [0.0, 0.0], D, batch_size=10, step=0.01, iters=10**8, seed=0)
     finally:
         timer.cancel()
-    assert run.reason == "interrupted" and 0 < run.iters < 10**8
+    assert run.explanation == "interrupted" and 0 < run.iters < 10**8
     assert run.recorded[-1] == run.iters and len(run.xs) == len(run.f) == len(run.recorded)
     assert np.array_equal(run.x, run.xs[-1]) and run.steps.shape == (run.iters,)
 

@@ -209,12 +209,12 @@ def test_variance_plot_has_the_sigma2_over_B_line(regression, tmp_path):
 def test_repr_html_escapes_and_shows_the_fields(quad, runs, regression):
     run = runs[0]
     page = run._repr_html_()
-    for name in ("x", "xs", "f", "grad_norm", "iters", "converged", "method", "reason"):
+    for name in ("x", "xs", "f", "grad_norm", "iters", "converged", "method", "explanation"):
         assert f">{name}</th>" in page
     assert "array of shape (61, 2)" in page and "(61 values)" in page
     evil = calcopt.Run(x=np.zeros(1), xs=np.zeros((1, 1)), f=np.zeros(1),
                        grad_norm=np.zeros(1), steps=np.zeros(0), recorded=np.zeros(1, int),
-                       iters=0, converged=False, diverged=False, reason="<b>&",
+                       iters=0, converged=False, diverged=False, explanation="<b>&",
                        method="<script>alert(1)</script>", time=0.0)
     page = evil._repr_html_()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -70,7 +70,7 @@ def test_himmelblau_four_minima_four_saddles_one_maximum():
     assert np.allclose(minima, sorted(HIMMELBLAU_MINIMA), atol=1e-6)
     assert all(p.value == 0 for p in res if p.kind == "minimum")   # exactly zero
     a = calcopt.argmin(g, timeout=60)
-    assert a.exact and a.value == 0 and a.unique is False and "4 tie" in a.how
+    assert a.exact and a.value == 0 and a.unique is False and "4 tie" in a.explanation
     assert any(np.allclose([float(v) for v in a.x], m, atol=1e-6) for m in HIMMELBLAU_MINIMA)
 
 
@@ -113,7 +113,7 @@ def test_line_of_minimisers():
     assert p.free == (y,) and p.x == (-y, y) and p.kind == "minimum" and p.value == 0
     a = calcopt.argmin(g)
     assert a.exact and a.unique is False and a.value == 0 and sum(a.x) == 0
-    assert "set" in a.how
+    assert "set" in a.explanation
 
 
 def test_quadratic_exact_solution_and_argmin():
@@ -122,7 +122,7 @@ def test_quadratic_exact_solution_and_argmin():
     assert p.x == (sp.Rational(2, 7), sp.Rational(-1, 7)) and p.kind == "minimum"
     a = calcopt.argmin(g)
     assert (a.x, a.value, a.exact, a.unique) == (p.x, sp.Rational(-1, 7), True, True)
-    assert "convex quadratic" in a.how
+    assert "convex quadratic" in a.explanation
 
 
 def test_convex_quadratic_without_stationary_point_is_unbounded():
@@ -133,7 +133,7 @@ def test_convex_quadratic_without_stationary_point_is_unbounded():
 
 def test_unbounded_polynomial_and_coercivity_tests():
     a = calcopt.argmin(calcopt.compile(x**3 - 3 * x + y**2))
-    assert a.value == -sp.oo and a.exact and "(-1, 0)" in a.how
+    assert a.value == -sp.oo and a.exact and "(-1, 0)" in a.explanation
     assert coercive(x**4 + y**4 - 3 * x**2 * y**2 / 2, (x, y))
     assert not coercive(x**4 + y**4 - 3 * x**2 * y**2, (x, y))  # x = y: -x**4 -> -oo
     assert coercive(x**6 + y**2 - 5 * x**3 * y, (x, y)) is False  # weight 1, 5/2 > 1: fails
@@ -199,7 +199,7 @@ def test_transcendental_one_variable():
 def test_numeric_fallback_is_labelled():
     g = calcopt.compile(x**2 + sp.sin(3 * x) + y**2)
     a = calcopt.argmin(g)
-    assert not a.exact and "numeric local minimiser from 8 starts" in a.how
+    assert not a.exact and "numeric local minimiser from 8 starts" in a.explanation
     assert all(isinstance(v, float) for v in a.x)
     assert np.allclose(g.grad(np.array(a.x)), 0, atol=1e-6)
     assert np.linalg.eigvalsh(g.hess(np.array(a.x))).min() > 0
@@ -220,7 +220,7 @@ def test_polynomial_on_a_box_exact_with_ties_and_cross_check():
     a = calcopt.argmin(g, {x: (-2, 2), y: (-1, 1)})
     grid = np.linspace(-2, 2, 201)[:, None], np.linspace(-1, 1, 101)[None, :]
     brute = (grid[0] ** 3 - 3 * grid[0] + grid[1] ** 2 * grid[0]).min()
-    assert a.exact and "faces" in a.how and np.isclose(float(a.value), brute)
+    assert a.exact and "faces" in a.explanation and np.isclose(float(a.value), brute)
     assert a.value == -4 and a.unique is False and a.x in [(-2, -1), (-2, 1)]  # two corners
 
 
@@ -240,7 +240,7 @@ def test_bad_input(call):
 
 def test_convexity_proves_transcendental_minimisers():
     a = calcopt.argmin(calcopt.compile(sp.exp(x) + x**2 + y**2))
-    assert a.exact and a.x == (-sp.LambertW(sp.Rational(1, 2)), 0) and "convex" in a.how
+    assert a.exact and a.x == (-sp.LambertW(sp.Rational(1, 2)), 0) and "convex" in a.explanation
     p = sp.Symbol("p", positive=True)
     b = calcopt.argmin(calcopt.compile(p * sp.log(p)))
     assert (b.x, b.value, b.exact) == ((sp.exp(-1),), -sp.exp(-1), True)
@@ -249,7 +249,7 @@ def test_convexity_proves_transcendental_minimisers():
 def test_convex_but_unsolvable_is_numeric_yet_global():
     g = calcopt.compile(sp.log(1 + sp.exp(x)) + x**2)
     a = calcopt.argmin(g)
-    assert not a.exact and "proven convex" in a.how and a.unique is True
+    assert not a.exact and "proven convex" in a.explanation and a.unique is True
     assert abs(g.grad([a.x[0]])[0]) < 1e-8
 
 
@@ -257,7 +257,7 @@ def test_kinks_are_not_classified_and_minimised_derivative_free():
     res = calcopt.stationary_points(calcopt.compile(sp.Abs(x) + x**2))
     assert not res.complete and all(p.kind is None for p in res) and "kinks" in res.explanation
     a = calcopt.argmin(calcopt.compile(sp.Abs(x - 1) + y**2))
-    assert not a.exact and "Powell" in a.how and np.allclose(a.x, [1, 0], atol=1e-6)
+    assert not a.exact and "Powell" in a.explanation and np.allclose(a.x, [1, 0], atol=1e-6)
 
 
 def test_three_variables():
@@ -308,7 +308,7 @@ def test_infimum_at_an_open_end_is_flagged():
     p = sp.Symbol("p", positive=True)
     # sympy.solve is not proven complete here, so no proof of non-attainment: numeric, flagged
     a = calcopt.argmin(calcopt.compile((p + 1) ** 2 + sp.log(1 + (y - p)**2)))
-    assert not a.exact and a.unique is None and "open end" in a.how and 0 < a.x[0] < 1e-6
+    assert not a.exact and a.unique is None and "open end" in a.explanation and 0 < a.x[0] < 1e-6
 
 
 @pytest.mark.parametrize("expr", [sp.exp(x), 1 / sp.Symbol("p", positive=True),
@@ -319,7 +319,7 @@ def test_no_stationary_point_on_an_open_domain_means_no_minimiser(expr):
     assert calcopt.stationary_points(g).complete and len(calcopt.stationary_points(g)) == 0
     a = calcopt.argmin(g)
     assert (a.x, a.value, a.exact, a.unique) == (None, None, False, None)
-    assert a.how.startswith("no minimiser: f is differentiable on the open domain")
+    assert a.explanation.startswith("no minimiser: f is differentiable on the open domain")
 
 
 @pytest.mark.parametrize("expr, why", [
@@ -334,7 +334,7 @@ def test_a_partial_of_one_variable_without_zero_means_no_stationary_point(expr, 
     res = calcopt.stationary_points(g)
     assert (res.complete, res.infinite, len(res)) == (True, False, 0) and why in res.explanation
     a = calcopt.argmin(g)
-    assert a.x is None and a.unique is None and a.how.startswith("no minimiser")
+    assert a.x is None and a.unique is None and a.explanation.startswith("no minimiser")
 
 
 def test_a_partial_of_one_variable_with_zeros_decides_nothing():
@@ -348,7 +348,7 @@ def test_a_partial_of_one_variable_with_zeros_decides_nothing():
     (sp.Abs(x - 1) + x, None)])                    # kinks: Fermat needs a gradient
 def test_no_minimiser_proof_needs_an_open_domain_and_a_defined_gradient(expr, domain):
     a = calcopt.argmin(calcopt.compile(expr), domain)
-    assert not a.how.startswith("no minimiser")
+    assert not a.explanation.startswith("no minimiser")
 
 
 @settings(max_examples=10, deadline=None)

@@ -82,7 +82,7 @@ def test_worst_case_scales_with_the_initial_measure():
 def test_repr_shows_both_and_the_prediction_repr_includes_them():
     p = calcopt.predict(QUAD, x0=X0, tight=True, tight_iters=[2])
     text = repr(p)
-    assert "PEPit: k=2:" in text and "closed form" in text
+    assert "worst_case: over:" in text and "k=2:" in text and "closed form" in text
     assert "CLARABEL" in repr(p.worst_case) or "SCS" in repr(p.worst_case)
 
 

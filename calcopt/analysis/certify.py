@@ -35,7 +35,7 @@ domain such a KKT point is a global minimiser.
 >>> cert.ok, cert.local_min, abs(cert.point[0] - 0.2310490601866484) <= cert.radius < 1e-12
 (True, True, True)
 >>> g = calcopt.compile(sp.exp(x + y) + (x - y)**2)             # no minimiser at all
->>> print(certify(g, resolve_domain(g), [-5.25, -5.25]).why)
+>>> print(certify(g, resolve_domain(g), [-5.25, -5.25]).explanation)
 a Newton step from x has length 0.5 (grad f is small there but not close to a simple zero)
 """
 
@@ -49,6 +49,7 @@ import numpy as np
 from flint import arb
 
 from ..interval import arith as ia
+from ..results import Result
 from .domain import Domain
 from .intervals import gershgorin, node_enclosures
 from .smoothness import nonsmooth_node, nonsmooth_ops
@@ -63,19 +64,21 @@ _GROWTH = 100.0
 
 
 @dataclass(frozen=True)
-class Certificate:
+class Certificate(Result):
     """Result of :func:`certify`: ``ok`` (a zero of the gradient, or a KKT point, provably
     lies within ``radius`` of ``point`` in the max norm), ``point`` (the candidate after a
     few Newton steps; coordinates at a bound sit on it), ``active`` (names of the variables
-    at a bound), ``local_min`` (it is provably a strict local minimiser) and ``why`` (what was
-    proven, or why the test failed)."""
+    at a bound), ``local_min`` (it is provably a strict local minimiser) and ``explanation``
+    (what was proven, or why the test failed; ``why``: its older name, a read-only alias)."""
 
     ok: bool
     point: np.ndarray
     radius: float | None
-    why: str
+    explanation: str
     active: tuple[str, ...] = ()
     local_min: bool = False
+
+    _aliases = {"why": "explanation"}
 
 
 def _active_bounds(dom: Domain, c: np.ndarray) -> dict[int, tuple[ia.Interval, int, float]]:
@@ -217,7 +220,7 @@ def certify(g: "Graph", dom: Domain, point: Sequence[float]) -> Certificate:
     for _ in range(3):
         cert, grow = _krawczyk(g, G, H, dom, c, free, active, fixed, gc, Y, rho * scale)
         if isinstance(cert, Certificate):
-            return Certificate(cert.ok, c, cert.radius, cert.why, tuple(names), cert.local_min)
+            return Certificate(cert.ok, c, cert.radius, cert.explanation, tuple(names), cert.local_min)
         if not grow:
             break
         rho *= _GROWTH  # a larger box tolerates more rounding in G(c), if H stays tight

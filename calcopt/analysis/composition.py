@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from ..primitives import shape_rules as sr
+from ..results import Result
 from .domain import Domain
 from .intervals import as_domain, box_intervals, node_enclosures, node_program
 from .text import short
@@ -45,7 +46,7 @@ _MAX_LINES = 12
 
 
 @dataclass(frozen=True)
-class CompositionResult:
+class CompositionResult(Result):
     """``curvature`` of the output (``None``: the rules do not decide), ``explanation`` (which
     rule applied at which node, output last), ``node_curvature`` (per node id)."""
 
@@ -53,9 +54,8 @@ class CompositionResult:
     explanation: list
     node_curvature: tuple
 
-    def __repr__(self) -> str:
-        return (f"CompositionResult(curvature={self.curvature!r}, "
-                f"explanation={self.explanation!r})")
+    _repr_title_fields = ("curvature",)
+    _repr_fields = ("explanation",)
 
 
 class _View:

@@ -42,14 +42,14 @@ from .checks import check_timeout, require_no_params
 from .domain import resolve_domain
 from .signs import certified_sign
 from .smoothness import nonsmooth_ops
-from ..results import html_repr
+from ..results import Result
 
 if TYPE_CHECKING:
     from ..graph import Graph
 
 
 @dataclass(frozen=True)
-class Conditioning:
+class Conditioning(Result):
     """Result of :func:`conditioning`.
 
     ``L`` (largest Hessian eigenvalue, or an upper bound on it), ``mu`` (smallest, or a lower
@@ -65,19 +65,8 @@ class Conditioning:
     scope: str
     explanation: str
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
-
-    def __repr__(self) -> str:
-        return (f"Conditioning(scope={self.scope!r}, exact={self.exact})\n"
-                f"      L: {_show(self.L)}\n     mu: {_show(self.mu)}\n"
-                f"  kappa: {_show(self.kappa)}\n    why: {self.explanation}")
-
-
-def _show(v: Any) -> str:
-    """A value with its decimal approximation when the exact form is not an integer."""
-    if isinstance(v, sp.Expr) and v.is_number and not v.is_Integer:
-        return f"{v}  (~ {float(v):.6g})"
-    return str(v)
+    _repr_title_fields = ("scope", "exact")
+    _repr_fields = ("L", "mu", "kappa", "explanation")
 
 
 # --- exact real algebra shared with ``stationary`` ------------------------------------------

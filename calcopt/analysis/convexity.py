@@ -47,7 +47,7 @@ from .intervals import enclosures
 from .psd import blocks
 from .smoothness import nonsmooth_ops
 from .witness import Witness
-from ..results import html_repr
+from ..results import Result
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -56,7 +56,7 @@ MAX_MINOR_BLOCK = 5  # 2**5 - 1 = 31 principal minors; beyond, interval and witn
 
 
 @dataclass(frozen=True)
-class Convexity:
+class Convexity(Result):
     """Result of :func:`convexity` (scipy ``OptimizeResult`` style: read the fields).
 
     ``is_convex``, ``is_concave``: ``True`` / ``False`` / ``None``.  ``strictly``: ``True`` when
@@ -80,7 +80,9 @@ class Convexity:
     reason: str | None
     domain: Domain
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _repr_fields = ("is_convex", "is_concave", "strictly", "strong_modulus",
+                    "nonconvex_witness", "nonconcave_witness", "method", "explanation", "reason")
+    _repr_optional = ("nonconvex_witness", "nonconcave_witness", "reason")
 
     @property
     def curvature(self) -> str | None:
@@ -92,21 +94,8 @@ class Convexity:
             return "convex" if v else "concave"
         return "neither" if v is False and c is False else None
 
-    def __repr__(self) -> str:
-        lines = [f"Convexity({self.curvature or 'unknown'} on {self.domain.describe()})",
-                 f"        is_convex: {self.is_convex}", f"       is_concave: {self.is_concave}",
-                 f"         strictly: {self.strictly}",
-                 f"   strong_modulus: {self.strong_modulus}"]
-        if self.nonconvex_witness is not None:
-            lines.append(f"nonconvex_witness: {self.nonconvex_witness}")
-        if self.nonconcave_witness is not None:
-            lines.append(f"nonconcave_witness: {self.nonconcave_witness}")
-        lines.append(f"           method: {self.method}")
-        lines += ["      explanation: " + line if k == 0 else " " * 19 + line
-                  for k, line in enumerate(self.explanation.splitlines())]
-        if self.reason:
-            lines.append(f"           reason: {self.reason}")
-        return "\n".join(lines)
+    def _repr_title(self) -> str:
+        return f"Convexity({self.curvature or 'unknown'} on {self.domain.describe()})"
 
 
 def convexity(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0) -> Convexity:

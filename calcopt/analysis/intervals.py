@@ -51,6 +51,7 @@ import sympy as sp
 
 from ..interval import arith as ia
 from ..primitives import PRIMITIVES, SYMBOL
+from ..results import Result
 from .domain import Domain, resolve_domain
 from .smoothness import nonsmooth_node
 
@@ -157,7 +158,7 @@ def hessian_enclosure(g: "Graph", domain: Domain | Mapping | None = None
 
 
 @dataclass(frozen=True)
-class EigenvalueBounds:
+class EigenvalueBounds(Result):
     """Rigorous bounds on the Hessian's eigenvalues over a domain: ``lower <= lambda_min`` and
     ``lambda_max <= upper`` at every point (exact Rationals; ``None``: no finite bound)."""
 
@@ -167,9 +168,8 @@ class EigenvalueBounds:
     explanation: str = ""
     scaling: tuple = field(default=(), repr=False)
 
-    def __repr__(self) -> str:
-        return (f"EigenvalueBounds(lower={self.lower}, upper={self.upper}, "
-                f"method={self.method!r}, explanation={self.explanation!r})")
+    _repr_title_fields = ("lower", "upper")
+    _repr_fields = ("method", "explanation")
 
 
 def gershgorin(lo: np.ndarray, hi: np.ndarray, d: Sequence[Fraction]) -> tuple:

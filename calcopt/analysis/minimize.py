@@ -22,17 +22,17 @@ Functions with kinks (``abs``, ``max``, ...) get none of these: their gradients 
 conventions.  Otherwise: a numeric local search (:mod:`~calcopt.analysis.localmin`), whose
 point is only where the search stopped until :mod:`~calcopt.analysis.certify` proves a zero
 of the gradient (or a KKT point on a bound) in a small box around it.  With f proven convex,
-that is a global minimiser: ``certified=True``, ``exact=False``, ``how`` begins "certified
-global minimiser" and gives the box radius.  Otherwise ``certified=False``: ``how`` begins
-"not certified" (nothing is proven there; f may have no minimiser at all), or, for a
-non-convex f, "numeric local minimiser" with what the certificate proved (a strict local
-minimiser, a stationary point).
+that is a global minimiser: ``certified=True``, ``exact=False``, ``explanation`` begins
+"certified global minimiser" and gives the box radius.  Otherwise ``certified=False``:
+``explanation`` begins "not certified" (nothing is proven there; f may have no minimiser at
+all), or, for a non-convex f, "numeric local minimiser" with what the certificate proved (a
+strict local minimiser, a stationary point).
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
 >>> calcopt.argmin(calcopt.compile((x - 1)**2 + 3*(y + 2)**2))
 ArgMin(x=(1, -2), value=0, exact=True, certified=True, unique=True)
-  how: convex quadratic + unique stationary point
+  explanation: convex quadratic + unique stationary point
 """
 
 from __future__ import annotations
@@ -56,20 +56,21 @@ from .signs import certified_sign
 from .smoothness import nonsmooth_ops
 from .stationary import stationary_points
 from .unattained import no_minimiser
-from ..results import html_repr
+from ..results import Result
 
 if TYPE_CHECKING:
     from ..graph import Graph
 
 
 @dataclass(frozen=True)
-class ArgMin:
+class ArgMin(Result):
     """Result of :func:`argmin`: ``x`` (values in ``wrt`` order: exact SymPy numbers when
     proven, floats otherwise; ``None`` when there is no minimiser), ``value`` (f at ``x``;
     ``-oo`` when f is unbounded below), ``exact`` (a proven global minimiser, exactly),
-    ``unique`` (``True``/``False``, ``None`` when not known), ``how`` (the proof or the
-    method) and ``certified``: a global minimiser provably exists and ``x`` is it (``exact``)
-    or lies within the radius stated in ``how`` of it (float ``x``: a Krawczyk test on
+    ``unique`` (``True``/``False``, ``None`` when not known), ``explanation`` (the proof or
+    the method; ``how`` is its older name, a read-only alias) and ``certified``: a global
+    minimiser provably exists and ``x`` is it (``exact``) or lies within the radius stated in
+    ``explanation`` of it (float ``x``: a Krawczyk test on
     ``grad f`` plus proven convexity).  ``certified=False`` with a float ``x``: only where a
     numeric search stopped, and f may have no minimiser at all.  Default: ``exact`` and ``x``
     is not ``None``."""
@@ -77,22 +78,18 @@ class ArgMin:
     x: tuple | None
     value: Any
     exact: bool
-    how: str
+    explanation: str
     unique: bool | None = None
     certified: bool | None = None
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _aliases = {"how": "explanation"}
+    _repr_title_fields = ("x", "value", "exact", "certified", "unique")
+    _repr_approx = ("x",)
+    _repr_fields = ("explanation",)
 
     def __post_init__(self):
         if self.certified is None:
             object.__setattr__(self, "certified", bool(self.exact and self.x is not None))
-
-    def __repr__(self) -> str:
-        text = (f"ArgMin(x={self.x}, value={self.value}, exact={self.exact}, "
-                f"certified={self.certified}, unique={self.unique})")
-        if self.exact and self.x and not all(sp.sympify(v).is_Rational for v in self.x):
-            text += "  ~ x=(" + ", ".join(f"{float(v):.6g}" for v in self.x) + ")"
-        return f"{text}\n  how: {self.how}"
 
 
 def coercive(f: sp.Expr, wrt) -> bool:
@@ -324,17 +321,17 @@ def _numeric(g: "Graph", dom: Domain, starts: int, seed: int, convex: bool, stri
         if found.open_end:
             claim += (f"; x sits at the open end of the domain in {', '.join(found.open_end)}: "
                       "the infimum is probably approached there and not attained")
-        return ArgMin(x, value, False, f"not certified: {cert.why}; x is where a local search "
+        return ArgMin(x, value, False, f"not certified: {cert.explanation}; x is where a local search "
                       f"stopped ({ran}); {claim}", None, False)
     if convex:
         # a strict local minimiser of a convex f is its only minimiser (the set is convex)
-        return ArgMin(x, value, False, f"certified global minimiser: {cert.why}, and f is "
+        return ArgMin(x, value, False, f"certified global minimiser: {cert.explanation}, and f is "
                       f"proven convex on the domain (x from a local search, {ran})",
                       True if strictly or cert.local_min else None, True)
     kind = "a strict local minimiser" if cert.local_min else \
         "a stationary point (not proven a local minimiser)"
     return ArgMin(x, value, False, f"numeric local minimiser from {ran}, certified as {kind}: "
-                  f"{cert.why}; not proven global: {note}", None, False)
+                  f"{cert.explanation}; not proven global: {note}", None, False)
 
 
 def argmin(g: "Graph", domain: Mapping | None = None, timeout: float = 10.0,

@@ -39,7 +39,7 @@ from .domain import Domain, resolve_domain
 from .realsolve import NotZeroDimensional, real_solutions
 from .signs import certified_sign
 from .smoothness import nonsmooth_ops
-from ..results import html_repr
+from ..results import Result
 
 if TYPE_CHECKING:
     from ..graph import Graph
@@ -48,35 +48,30 @@ __all__ = ["StationaryPoint", "StationaryPoints", "stationary_points"]
 
 
 @dataclass(frozen=True)
-class StationaryPoint:
+class StationaryPoint(Result):
     """One stationary point, or a family of them.
 
     ``x``: exact coordinates in ``wrt`` order (for a family they contain the ``free``
     variables: ``(-y, y)`` with ``free=(y,)`` is the line ``x = -y``); ``value``: f there;
     ``kind``: ``"minimum"``, ``"maximum"``, ``"saddle"``, ``"degenerate"`` or ``None``;
-    ``note``: how the kind was decided.
+    ``explanation``: how the kind was decided (``note`` is its older name, a read-only alias).
     """
 
     x: tuple
     value: Any
     kind: str | None
     free: tuple = ()
-    note: str = ""
+    explanation: str = ""
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
-
-    def __repr__(self) -> str:
-        fam = f", free={self.free}" if self.free else ""
-        text = f"StationaryPoint(x={self.x}, value={self.value}, kind={self.kind!r}{fam})"
-        exact = [sp.sympify(v) for v in (*self.x, self.value)]
-        if not self.free and not all(v.is_Rational for v in exact):
-            approx = ", ".join(f"{float(v):.6g}" for v in exact[:-1])
-            text += f"  ~ x=({approx}), value={float(exact[-1]):.6g}"
-        return text
+    _aliases = {"note": "explanation"}
+    _repr_title_fields = ("x", "value", "kind", "free")
+    _repr_optional = ("free",)
+    _repr_approx = ("x", "value")
+    _repr_fields = ()  # the title says it all; the explanation is in the field
 
 
 @dataclass(frozen=True)
-class StationaryPoints:
+class StationaryPoints(Result):
     """Result of :func:`stationary_points`: ``points`` (iterate over the result directly),
     ``complete`` (proven to be every stationary point in the domain), ``infinite`` (``True``:
     the set is infinite, a family or periodic solutions; ``False``: proven finite; ``None``:
@@ -87,7 +82,7 @@ class StationaryPoints:
     infinite: bool | None
     explanation: str
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _repr_fields = ("points", "explanation")
 
     def __iter__(self):
         return iter(self.points)
@@ -98,10 +93,9 @@ class StationaryPoints:
     def __getitem__(self, i: int) -> StationaryPoint:
         return self.points[i]
 
-    def __repr__(self) -> str:
-        rows = "".join(f"\n  {p!r}" for p in self.points)
+    def _repr_title(self) -> str:
         return (f"StationaryPoints(complete={self.complete}, infinite={self.infinite}, "
-                f"{len(self.points)} point(s)){rows}\n  why: {self.explanation}")
+                f"{len(self.points)} point(s))")
 
 
 def kind_from_inertia(inert: tuple[int, int, int] | None, quadratic: bool) -> str | None:

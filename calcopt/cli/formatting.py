@@ -155,7 +155,7 @@ def argmin_lines(a, wrt) -> list[str]:
     status = "proven global minimiser" if a.exact else \
         "certified global minimiser" if a.certified else "not proven global"
     unique = {True: ", unique", False: ", not unique", None: ""}[a.unique]
-    lines = [f"{head}  [{status}{unique}]", f"  how: {a.how}"]
+    lines = [f"{head}  [{status}{unique}]", f"  how: {a.explanation}"]
     if a.x is not None and not all(sp.sympify(v).is_Rational for v in a.x):
         approx = ", ".join(f"{_float(v):.6g}" if _float(v) is not None else str(v) for v in a.x)
         lines.insert(1, f"  ~ ({approx})")
@@ -165,7 +165,7 @@ def argmin_lines(a, wrt) -> list[str]:
 def argmin_json(a) -> dict:
     return {"x": None if a.x is None else [num_json(v) for v in a.x],
             "value": num_json(a.value),
-            "exact": a.exact, "certified": a.certified, "unique": a.unique, "how": a.how}
+            "exact": a.exact, "certified": a.certified, "unique": a.unique, "how": a.explanation}
 
 
 __all__ = ["COMPACT_CHARS", "num_json", "num_text", "shown", "tree_size"]

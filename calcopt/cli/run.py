@@ -116,7 +116,7 @@ def step_value(text: str | None, g, data: Any = None, box: dict | None = None) -
         missing = sorted(n for n in names if values[n] is None)
         if missing:
             raise OptionError(f"--step {text!r} needs {' and '.join(missing)}, which calcopt "
-                              f"could not find: {_line(curv.how)}; give a number")
+                              f"could not find: {_line(curv.explanation)}; give a number")
         expr = expr.xreplace({s: sp.sympify(values[s.name]) for s in expr.free_symbols})
     try:
         value = float(expr)
@@ -255,7 +255,7 @@ def _predict(g, method, x0, on_data, settings) -> tuple[Prediction | None, str |
         p = predict(g, method, x0=x0, **on_data, **settings)
     except CalcoptError as err:
         return None, _line(err)
-    return (p, None) if p.applies else (None, _line(p.failed))
+    return (p, None) if p.applies else (None, _line(p.explanation))
 
 
 def _check(run: Run, p: Prediction) -> tuple[RateCheck | None, str | None]:

@@ -75,7 +75,7 @@ def run_text(out: Outcome) -> str:
             lines.append(f"  runs: {len(out.runs)} ({_seed_list(out.runs)}); shown: the "
                          "first; the check averages their errors")
     state = "converged" if run.converged else "DIVERGED" if run.diverged else "stopped"
-    reason = run.reason.removeprefix("diverged: ")
+    reason = run.explanation.removeprefix("diverged: ")
     lines += [f"  x0     = {_point(out.x0, g.wrt)}", f"  {state}: {reason}",
               f"  x      = {_point(run.x, g.wrt)}"]
     if len(run.f):
@@ -105,9 +105,11 @@ def prediction_lines(out: Outcome) -> list[str]:
     lines += [f"  assumes: {a}" for a in p.assumptions] + [f"  source: {p.source}"]
     if out.no_worst_case is not None:
         lines.append(f"  PEPit's worst case (--tight): none: {out.no_worst_case}")
-    if p.worst_case is not None:
-        lines += [f"  PEPit's worst case of {p.worst_case.quantity} (--tight):"] + [
-            "  " + line for line in repr(p.worst_case).splitlines()[1:]]
+    w = p.worst_case
+    if w is not None:
+        lines += [f"  PEPit's worst case of {w.quantity} (--tight):",
+                  f"    over: {w.function_class}", f"    from: {w.initial}",
+                  *("    " + line for line in w.per_k())]
     if c is None:
         return lines + [f"check: not done: {out.no_check}"]
     lines.append(f"check: {c.verdict}")

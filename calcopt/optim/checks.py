@@ -26,21 +26,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import OptionError
 from .rates import Prediction
 from .results import Run
-from ..results import html_repr
+from ..results import Result, show
 
 EPS = np.finfo(float).eps
 RTOL = 1e-9
 
 
 @dataclass
-class RateCheck:
+class RateCheck(Result):
     """Result of :func:`check`.  ``k`` and ``error``: the recorded iterations and the measured
     quantity (seed-averaged for SGD), ``bound`` the prediction there; ``window`` the iterations
     the rate was fitted on; for SGD ``plateau``, ``floor`` and ``plateau_ratio``; ``mismatch``
@@ -63,7 +63,7 @@ class RateCheck:
     seeds: int = 1
     mismatch: str | None = None
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _repr_fields = ("measured_rate", "predicted_rate", "ratio", "holds", "plateau", "verdict")
 
     def table(self, rows: int = 12) -> str:
         """Measured error against the bound at about ``rows`` log-spaced iterations."""
@@ -78,17 +78,14 @@ class RateCheck:
             lines.append(f"{int(self.k[i]):>8d} {e:>14.6g} {b:>14.6g} {r:>12.4g}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        fmt = lambda v: "None" if v is None else f"{v:.10g}"  # noqa: E731
-        lines = [f"RateCheck({self.quantity}, {self.seeds} run(s))",
-                 f"  measured_rate: {fmt(self.measured_rate)}",
-                 f" predicted_rate: {fmt(self.predicted_rate)}",
-                 f"          ratio: {fmt(self.ratio)}", f"          holds: {self.holds}"]
-        if self.floor is not None:
-            lines.append(f"        plateau: {fmt(self.plateau)} "
-                         f"(predicted floor {fmt(self.floor)})")
-        lines.append(f"        verdict: {self.verdict}")
-        return "\n".join(lines)
+    def _repr_title(self) -> str:
+        return f"RateCheck({self.quantity}, {self.seeds} run(s))"
+
+    def _repr_value(self, name: str, value: Any) -> str | None:
+        if name == "plateau":
+            return None if self.floor is None else \
+                f"{show(value)} (predicted floor {show(self.floor)})"
+        return show(value)
 
 
 def _errors(run: Run, p: Prediction) -> np.ndarray:
@@ -113,7 +110,7 @@ def check(run: Run | Sequence[Run], prediction: Prediction) -> RateCheck:
         raise OptionError("check takes a Prediction from calcopt.predict; got "
                           f"{type(prediction).__name__}")
     if not prediction.applies:
-        raise OptionError(f"the prediction does not apply: {prediction.failed}")
+        raise OptionError(f"the prediction does not apply: {prediction.explanation}")
     many = list(run) if isinstance(run, (list, tuple)) else [run]
     if not many or not all(isinstance(r, Run) for r in many):
         raise OptionError("check takes a Run or a list of Runs from calcopt.gd / calcopt.sgd")

@@ -20,31 +20,36 @@ from ..data.lazy import DaskData
 from ..data.points import as_data, as_point
 from ..errors import OptionError, PointError
 from . import runs
+from ..results import Result
 
 
 @dataclass(frozen=True)
-class Curvature:
+class Curvature(Result):
     """``L`` (smoothness), ``mu`` (strong convexity; may be <= 0 or None), whether they are
-    exact, their scope (``"global"``, ``"box"``, ``"point"``, ``"data"``, ``"given"``) and how
-    they were obtained."""
+    exact, their scope (``"global"``, ``"box"``, ``"point"``, ``"data"``, ``"given"``) and the
+    ``explanation`` of how they were obtained (``how``: its older name, a read-only alias)."""
 
     L: Any
     mu: Any
     exact: bool
     scope: str
-    how: str
+    explanation: str
+
+    _aliases = {"how": "explanation"}
 
 
 @dataclass(frozen=True)
-class Minimiser:
+class Minimiser(Result):
     """``x`` (float array or None: no minimiser is known, or ``calcopt.argmin`` could not
     certify the point it found), ``f`` (f(x*) as float or None), ``exact`` (proven global
-    minimiser, exactly), ``how``."""
+    minimiser, exactly), ``explanation`` (``how``: its older name, a read-only alias)."""
 
     x: np.ndarray | None
     f: float | None
     exact: bool
-    how: str
+    explanation: str
+
+    _aliases = {"how": "explanation"}
 
 
 def is_quadratic(g) -> bool:
@@ -82,7 +87,7 @@ def curvature(g, data: Any = None, box=None, L: Any = None, mu: Any = None) -> C
         return found
     return Curvature(L if L is not None else found.L, mu if mu is not None else found.mu,
                      False, "given", f"{'L' if L is not None else 'mu'} given explicitly; "
-                     f"the other: {found.how}")
+                     f"the other: {found.explanation}")
 
 
 def finite(value: Any, what: str) -> float:
@@ -110,13 +115,13 @@ def minimiser(g, data: Any = None, x_star: Any = None, f_star: Any = None,
     from ..analysis import argmin
     a = argmin(g)
     if a.x is None:
-        return Minimiser(None, None, False, a.how)
+        return Minimiser(None, None, False, a.explanation)
     if not a.certified:  # where a search stopped, not x*: f may have no minimiser at all
         return Minimiser(None, None, False, f"no certified minimiser from calcopt.argmin "
-                         f"(pass x_star= to assume one): {a.how}")
+                         f"(pass x_star= to assume one): {a.explanation}")
     x = np.array([float(v) for v in a.x])
     f = float(f_star) if f_star is not None else float(a.value)
-    return Minimiser(x, f, bool(a.exact), a.how)
+    return Minimiser(x, f, bool(a.exact), a.explanation)
 
 
 def _numeric_minimiser(g, data, start, f_star) -> Minimiser:

@@ -124,7 +124,7 @@ def _constants(curv: Curvature | None) -> tuple[float | None, float | None, bool
 
 
 def _how(curv: Curvature | None) -> str:
-    return curv.how if curv else ""
+    return curv.explanation if curv else ""
 
 
 def _plain_scheme(step, line_search, ab, curv) -> Scheme:
@@ -139,7 +139,7 @@ def _plain_scheme(step, line_search, ab, curv) -> Scheme:
         return Scheme("fixed", step, None, ab, curv, f"gd, fixed step {step:.6g}")
     t0 = step if step is not None else 1.0
     why = "" if line_search == "armijo" else " (no certified L: " + (
-        curv.how if curv else "none given") + ")"
+        curv.explanation if curv else "none given") + ")"
     return Scheme("armijo", t0, None, ab, curv, f"gd, Armijo backtracking (alpha={ab[0]}, "
                   f"shrink={ab[1]}, initial step {t0:.6g}){why}")
 
@@ -188,7 +188,7 @@ def gd(g, x0: Any, step: Any = None, iters: int = 1000, tol: float = 1e-10,
     ``mu``) or ``"nesterov"`` (constant momentum from ``kappa`` when ``mu > 0`` is known, else
     the FISTA schedule; step ``1/L``).  Stops when the gradient norm is ``<= tol`` (``tol=0``
     runs all ``iters`` steps), at a non-finite value or overflow (``diverged``; ``x`` is the last
-    finite iterate) or at Ctrl-C (``reason="interrupted"``).  Dask ``data`` (see
+    finite iterate) or at Ctrl-C (``explanation="interrupted"``).  Dask ``data`` (see
     docs/scaling.md) is persisted once when it fits in cluster memory; each iteration is one
     distributed pass for value and gradient; ``client``: a ``dask.distributed.Client``.
 

@@ -5,7 +5,7 @@ Each :class:`Prediction` names the quantity it bounds (``"distance"`` ||x_k - x*
 per-iteration ``rate`` when the bound is linear, ``bound(k)`` (vectorised over k), whether the
 worst case is attained (``tight``), the ``assumptions`` it rests on and its ``source``.  When
 an assumption fails (not convex, a step too long, a missing constant) the Prediction says
-which (``applies=False``, ``failed``) instead of giving a number.
+which (``applies=False``, ``explanation``) instead of giving a number.
 
 >>> import sympy as sp, calcopt
 >>> x, y = sp.symbols("x y")
@@ -13,7 +13,7 @@ which (``applies=False``, ``failed``) instead of giving a number.
 >>> p = calcopt.predict(g, step=2/11, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0])
 >>> p.quantity, round(p.rate, 6), p.tight                   # (kappa - 1)/(kappa + 1)
 ('distance', 0.818182, True)
->>> print(calcopt.predict(g, step=0.25, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0]).failed)
+>>> print(calcopt.predict(g, step=0.25, x0=[1.0, 1.0], L=10, mu=1, x_star=[0, 0]).explanation)
 step 0.25 >= 2/L = 0.2: gradient descent is not guaranteed to converge (it diverges on f = L x^2/2)
 """
 
@@ -31,7 +31,7 @@ from . import runs
 from .constants import Curvature, curvature, is_quadratic, minimiser
 from .descent import ARMIJO, Scheme, resolve
 from .worstcase import WorstCase, iteration_counts, worst_case
-from ..results import html_repr
+from ..results import Result, show
 
 QUANTITIES = ("distance", "distance_squared", "f_gap")
 DT14 = ("Drori & Teboulle (2014), Performance of first-order methods for smooth convex "
@@ -57,7 +57,7 @@ NESCL = ("classical bound (1 - 1/kappa)^k (f(x0) - f*), e.g. Boyd & Vandenberghe
 
 
 @dataclass
-class Prediction:
+class Prediction(Result):
     """A worst-case bound for a run; see the module docstring.  ``constants`` holds what the
     bound uses (``L``, ``mu``, ``kappa``, ``step``, ``R``, ``f0_gap``, ...); ``classical`` a
     looser textbook bound shown beside a tight one; ``floor`` the SGD noise floor; ``order``
@@ -71,7 +71,7 @@ class Prediction:
     assumptions: tuple[str, ...]
     source: str
     applies: bool = True
-    failed: str | None = None
+    explanation: str | None = None
     order: float | None = None
     floor: float | None = None
     constants: dict = field(default_factory=dict)
@@ -81,13 +81,16 @@ class Prediction:
     worst_case: "WorstCase | None" = None
     _bound: Callable | None = field(default=None, repr=False)
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _aliases = {"failed": "explanation"}
+    _repr_fields = ("explanation", "quantity", "rate", "tight", "floor", "bound", "assumptions",
+                    "source", "classical", "worst_case")
+    _repr_optional = ("explanation", "assumptions", "floor", "classical", "worst_case")
 
     def bound(self, k) -> np.ndarray | float:
         """The bound on ``quantity`` after ``k`` iterations (array or scalar ``k``; every
         ``k`` a finite number >= 0, integer or float)."""
         if not self.applies:
-            raise OptionError(f"this prediction does not apply: {self.failed}")
+            raise OptionError(f"this prediction does not apply: {self.explanation}")
         if self._bound is None:
             raise OptionError("bound(k) needs x0 (for R = ||x0 - x*|| and f(x0) - f*); pass "
                               "x0= to predict")
@@ -102,32 +105,30 @@ class Prediction:
         out = self._bound(kk.astype(float))
         return float(out) if np.ndim(out) == 0 else out
 
-    def __repr__(self) -> str:
-        if not self.applies:
-            return (f"Prediction({self.method}): does not apply\n  failed: {self.failed}"
-                    + "".join(f"\n  assumes: {a}" for a in self.assumptions))
-        rate = f"{self.rate:.10g} per iteration" if self.rate is not None else \
-            f"sublinear, O(k^{self.order:g})"
-        lines = [f"Prediction({self.method})", f"  quantity: {self.quantity}",
-                 f"      rate: {rate}", f"     tight: {self.tight}"]
-        if self.floor is not None:
-            lines.append(f"     floor: {self.floor:.6g} (expected f-gap as k -> oo)")
-        if self._bound is not None:
-            lines.append("  bound(k): " + ", ".join(f"k={k}: {self.bound(k):.4g}"
-                                                    for k in (0, 10, 100)))
-        lines += [f"   assumes: {a}" for a in self.assumptions]
-        lines.append(f"    source: {self.source}")
-        if self.classical is not None:
-            lines.append(f" classical: rate {self.classical.rate:.10g} ({self.classical.source})")
-        if self.worst_case is not None:
-            lines += ["     PEPit: " + line.strip() for line in
-                      repr(self.worst_case).splitlines()[1:]]
-        return "\n".join(lines)
+    def _repr_title(self) -> str:
+        return f"Prediction({self.method})" + ("" if self.applies else ": does not apply")
+
+    def _repr_value(self, name: str, value: Any) -> str | None:
+        if name not in ("explanation", "assumptions") and not self.applies:
+            return None
+        if name == "rate":
+            return f"{value:.10g} per iteration" if value is not None else \
+                f"sublinear, O(k^{self.order:g})"
+        if name == "floor":
+            return f"{value:.6g} (expected f-gap as k -> oo)"
+        if name == "bound":  # a method: its values at a few k, when x0 was given
+            return self._bound and ", ".join(f"k={k}: {value(k):.4g}" for k in (0, 10, 100))
+        if name == "classical":
+            return f"rate {value.rate:.10g} ({value.source})"
+        if name == "worst_case":
+            return "\n".join([f"over: {value.function_class}", f"from: {value.initial}",
+                              *value.per_k()])
+        return show(value)
 
 
 def _fail(method: str, why: str, assumptions: list[str], constants: dict) -> Prediction:
     return Prediction(method, None, None, False, tuple(assumptions), "", applies=False,
-                      failed=why, constants=constants)
+                      explanation=why, constants=constants)
 
 
 def _close(a: float, b: float) -> bool:
@@ -219,20 +220,20 @@ def _context(g, method, data, box, curv, x0, x_star, f_star, quantity):
     Lf, muf = _num(curv.L), _num(curv.mu)
     consts: dict = {"L": curv.L, "mu": curv.mu, "exact": curv.exact, "scope": curv.scope,
                     "box": box}
-    assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.how})"]
+    assumptions = [f"L = {_fmt(curv.L)}, mu = {_fmt(curv.mu)} ({curv.scope}: {curv.explanation})"]
     if box is not None:
         assumptions.append("every iterate stays in the box (L and mu hold there only)")
     if Lf is None or not Lf > 0:
-        return _fail(method, f"no smoothness constant L: {curv.how}", assumptions, consts)
+        return _fail(method, f"no smoothness constant L: {curv.explanation}", assumptions, consts)
     convex, why_not = _convex(g, muf, curv, box)
     if method == "gd" and not convex:
         return _fail("gd", why_not, assumptions, consts)
     x0v = np.array(runs.start_point(g, x0)) if x0 is not None else None
     mn = minimiser(g, data, x_star, f_star, x0v)
     consts.update(x_star=mn.x, f_star=mn.f)
-    assumptions.append(f"x* = {None if mn.x is None else mn.x.tolist()}, f* = {mn.f} ({mn.how})")
+    assumptions.append(f"x* = {None if mn.x is None else mn.x.tolist()}, f* = {mn.f} ({mn.explanation})")
     if mn.x is None:
-        return _fail(method, f"no minimiser x* ({mn.how})", assumptions, consts)
+        return _fail(method, f"no minimiser x* ({mn.explanation})", assumptions, consts)
     R = f0 = None
     if x0v is not None:
         R = float(np.linalg.norm(x0v - mn.x))
@@ -266,7 +267,7 @@ def _convex(g, muf, curv, box) -> tuple[bool, str | None]:
     if muf is not None and muf >= 0:
         return True, None
     if muf is not None and curv.exact:
-        return False, f"f is not convex: mu = {curv.mu} < 0 ({curv.how})"
+        return False, f"f is not convex: mu = {curv.mu} < 0 ({curv.explanation})"
     if g.params:
         return False, "convexity of the data mean is not certified (pass mu= >= 0)"
     from ..analysis import convexity

@@ -7,8 +7,9 @@ non-finite value stops and keeps the last finite iterate), in the style of scipy
 >>> import numpy as np
 >>> r = Run(x=np.array([0.5]), xs=np.array([[1.0], [0.5]]), f=np.array([1.0, 0.25]),
 ...         grad_norm=np.array([2.0, 1.0]), steps=np.array([0.25]), recorded=np.array([0, 1]),
-...         iters=1, converged=False, diverged=False, reason="maximum number of iterations",
-...         method="gd, fixed step 0.25", time=0.0, wrt=("x",))
+...         iters=1, converged=False, diverged=False,
+...         explanation="maximum number of iterations", method="gd, fixed step 0.25",
+...         time=0.0, wrt=("x",))
 >>> r.as_dict()["f"]
 [1.0, 0.25]
 """
@@ -20,19 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ..results import html_repr
+from ..results import Result, show
 
 
 @dataclass
-class Run:
+class Run(Result):
     """One optimisation run.
 
     ``x``: the final (last finite) iterate; ``xs``: the recorded iterates, shape ``(m, n)``;
     ``f``: the full objective at them; ``grad_norm``: the full gradient's norm at them;
     ``recorded``: their iteration numbers (``0`` is ``x0``); ``steps``: the step size of every
     step taken; ``iters``: steps taken; ``converged`` (gradient norm <= tol), ``diverged``
-    (a non-finite value or an overflow stopped the run), ``reason``, ``method`` (what ran,
-    with its parameters), ``time`` (seconds, setup included).
+    (a non-finite value or an overflow stopped the run), ``explanation`` (why the run stopped;
+    ``reason`` is its older name, a read-only alias), ``method`` (what ran, with its
+    parameters), ``time`` (seconds, setup included).
     """
 
     x: np.ndarray
@@ -44,37 +46,31 @@ class Run:
     iters: int
     converged: bool
     diverged: bool
-    reason: str
+    explanation: str
     method: str
     time: float
     wrt: tuple = ()
     info: dict[str, Any] = field(default_factory=dict)
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _aliases = {"reason": "explanation"}
+    _repr_fields = ("x", "f", "grad_norm", "iters", "converged", "diverged", "explanation",
+                    "method", "time", "xs")
 
-    def __repr__(self) -> str:
-        def arr(a: np.ndarray) -> str:
-            if a.size == 0:
-                return "[]"
-            if a.ndim == 1 and a.size > 4:
-                return f"[{a[0]:.6g}, {a[1]:.6g}, ..., {a[-1]:.6g}] ({a.size} values)"
-            return np.array2string(np.asarray(a), precision=6, separator=", ")
-
-        rows = [("x", arr(self.x)), ("f", arr(self.f)), ("grad_norm", arr(self.grad_norm)),
-                ("iters", str(self.iters)), ("converged", str(self.converged)),
-                ("diverged", str(self.diverged)), ("reason", self.reason),
-                ("method", self.method), ("time", f"{self.time:.3g} s"),
-                ("xs", f"array of shape {self.xs.shape} (iterations {arr(self.recorded)})")]
-        width = max(len(k) for k, _ in rows)
-        return "Run\n" + "\n".join(f"{k.rjust(width)}: {v}" for k, v in rows)
+    def _repr_value(self, name: str, value: Any) -> str | None:
+        if name == "time":
+            return f"{value:.3g} s"
+        if name == "xs":
+            return f"array of shape {value.shape} (iterations {show(self.recorded)})"
+        return show(value)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain Python values (lists, floats, str), ready for ``json.dumps``."""
+        """Plain Python values (lists, floats, str), ready for ``json.dumps`` (the explanation
+        under its older key ``reason``, which the CLI's JSON has always had)."""
         return {
             "x": self.x.tolist(), "xs": self.xs.tolist(), "f": self.f.tolist(),
             "grad_norm": self.grad_norm.tolist(), "steps": self.steps.tolist(),
             "recorded": self.recorded.tolist(), "iters": self.iters,
-            "converged": self.converged, "diverged": self.diverged, "reason": self.reason,
+            "converged": self.converged, "diverged": self.diverged, "reason": self.explanation,
             "method": self.method, "time": self.time, "wrt": [str(s) for s in self.wrt],
         }
 

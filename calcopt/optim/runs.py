@@ -180,5 +180,5 @@ def finish(g, xs: list, fs: list, gns: list, steps: list | np.ndarray, recorded:
     return Run(x=x, xs=xs_arr, f=np.asarray(fs[:m], dtype=float),
                grad_norm=np.asarray(gns[:m], dtype=float),
                steps=np.asarray(steps, dtype=float)[:iters], recorded=rec, iters=iters,
-               converged=converged, diverged=diverged, reason=reason, method=method,
+               converged=converged, diverged=diverged, explanation=reason, method=method,
                time=time, wrt=tuple(g.wrt), info=info or {})

@@ -90,7 +90,7 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
         if step is None:
             curv = curvature(g, data, None, L, mu)
             if curv.L is None:
-                raise OptionError(f"no L for a default step 1/L ({curv.how}); pass step=")
+                raise OptionError(f"no L for a default step 1/L ({curv.explanation}); pass step=")
             step = 1 / runs.positive(curv.L, "L")
             return "constant", step, f"sgd, constant step 1/L = {step:.6g}"
         step = runs.positive(step, "step")
@@ -103,7 +103,7 @@ def schedule_of(g, data, schedule, step, beta, gamma, L, mu) -> tuple[str, Any, 
         muf = float(curv.mu) if curv.mu is not None else 0.0
         if curv.L is None or not muf > 0:
             raise OptionError("schedule='inverse' needs beta= and gamma=, or L and mu > 0 for "
-                              f"the defaults beta = 2/mu, gamma = beta*L - 1 ({curv.how})")
+                              f"the defaults beta = 2/mu, gamma = beta*L - 1 ({curv.explanation})")
         beta = 2 / muf if beta is None else beta
         gamma = max(beta * float(curv.L) - 1, 0.0) if gamma is None else gamma
     beta = runs.positive(beta, "beta")
@@ -180,7 +180,7 @@ def sgd(g, x0: Any, data: Any, batch_size: int = 32, step: Any = None,
     return Run(x=np.asarray(x, dtype=float), xs=xs, f=np.array(trace.fs),
                grad_norm=np.array(trace.gns),
                steps=_schedule_steps(kind, params, k), recorded=np.array(trace.rec, dtype=int),
-               iters=k, converged=False, diverged=why == "nonfinite", reason=reason,
+               iters=k, converged=False, diverged=why == "nonfinite", explanation=reason,
                method=method, time=perf_counter() - t_start, wrt=tuple(g.wrt), info=info)
 
 

@@ -28,7 +28,7 @@ from . import runs
 from ..data.lazy import DaskData
 from .chunked import batch_deviations, draw_indices, gradient_spread
 from .stochastic import batch_mean, batch_size_of, data_columns, gradient_code
-from ..results import html_repr
+from ..results import Result, show
 
 
 def sample_gradients(g, D: np.ndarray, x: Any) -> np.ndarray:
@@ -46,7 +46,7 @@ def predicted_variance(sigma2: float, B: int | np.ndarray, N: int, replace: bool
 
 
 @dataclass
-class MinibatchVariance:
+class MinibatchVariance(Result):
     """Result of :func:`minibatch_variance`: for each ``batch_sizes[i]``, the ``measured``
     variance of the mini-batch gradient (mean over ``samples`` draws of its squared distance to
     the full gradient), the ``predicted`` sigma^2 / B (with the finite-population correction
@@ -67,7 +67,7 @@ class MinibatchVariance:
     replace: bool
     samples: int
 
-    _repr_html_ = html_repr  # notebook display: a table of the fields
+    _repr_fields = ("table",)
 
     def table(self) -> str:
         head = (f"{'B':>7} {'measured':>12} {'sigma^2/B':>12} {'ratio':>8} {'+-':>6} "
@@ -81,10 +81,13 @@ class MinibatchVariance:
     def _exact(self, B: int) -> str:
         return "exact (B = N)" if B == self.N and not self.replace else "exact (sigma^2 = 0)"
 
-    def __repr__(self) -> str:
+    def _repr_title(self) -> str:
         how = "with" if self.replace else "without (finite-population correction)"
         return (f"MinibatchVariance(N={self.N}, sigma2={self.sigma2:.6g}, {self.samples} draws "
-                f"per B, sampling {how} replacement)\n" + self.table())
+                f"per B, sampling {how} replacement)")
+
+    def _repr_value(self, name: str, value: Any) -> str | None:
+        return value() if name == "table" else show(value)
 
 
 def minibatch_variance(g, data: Any, x: Any, batch_sizes: Sequence[int], samples: int = 1000,

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingDependencyError, OptionError
-from ..results import html_repr
+from ..results import Result, show
 
 PEPIT = ("Goujaud, Moucer, Glineur, Hendrickx, Taylor & Dieuleveut (2024), PEPit: computer-"
          "assisted worst-case analyses of first-order optimization methods in Python, Math. "
@@ -49,7 +49,7 @@ SOLVERS = (("CLARABEL", {}), ("SCS", {"eps": 1e-9, "max_iters": 50_000}))
 
 
 @dataclass
-class WorstCase:
+class WorstCase(Result):
     """PEPit's worst case of ``quantity`` after each k in ``iters``, on this problem's scale.
 
     ``value``: the SDP's dual value (an upper bound, to solver accuracy); ``lower``: its
@@ -70,19 +70,24 @@ class WorstCase:
     solver: tuple[str, ...]
     source: str = PEPIT
 
-    _repr_html_ = html_repr
+    _repr_fields = ("function_class", "initial", "value")
 
     @property
     def ratio(self) -> tuple[float, ...]:
         """closed form / worst case at each k: 1 when the closed form is tight, > 1 when loose."""
         return tuple(c / v if v > 0 else math.nan for c, v in zip(self.closed_form, self.value))
 
-    def __repr__(self) -> str:
-        rows = [f"  k={k}: {v:.6g} (closed form {c:.6g}, ratio {r:.4g}; {s})" if v == v else
-                f"  k={k}: {s} (closed form {c:.6g})" for k, v, c, r, s in
+    def _repr_title(self) -> str:
+        return f"WorstCase({self.quantity}; PEPit)"
+
+    def per_k(self) -> list[str]:
+        """One line per k: the worst case, the closed form, their ratio and the solver."""
+        return [f"k={k}: {v:.6g} (closed form {c:.6g}, ratio {r:.4g}; {s})" if v == v else
+                f"k={k}: {s} (closed form {c:.6g})" for k, v, c, r, s in
                 zip(self.iters, self.value, self.closed_form, self.ratio, self.solver)]
-        return "\n".join([f"WorstCase({self.quantity}; PEPit)",
-                          f"  over: {self.function_class}", f"  from: {self.initial}", *rows])
+
+    def _repr_value(self, name: str, value: Any) -> str | None:
+        return "\n".join(self.per_k()) if name == "value" else show(value)
 
 
 def iteration_counts(tight_iters: Any) -> tuple[int, ...]:

@@ -147,23 +147,23 @@ def stationary_html(s, wrt) -> str:
     if not s.points:
         return f"<p>No stationary point found. {esc(status)}</p>" + pre(s.explanation)
     rows = [(", ".join(f"{n} = {v}" for n, v in zip(wrt, pt.x)), pt.kind or "unknown",
-             pt.value, pt.note) for pt in s.points]
+             pt.value, pt.explanation) for pt in s.points]
     return (table(["point", "kind", "f", "how the kind was decided"], rows)
             + f"<p>{esc(status)}</p>" + pre(s.explanation))
 
 
 def argmin_html(a, wrt) -> str:
     if a.x is None:
-        return f"<p>No minimiser found: {esc(a.how)}</p>"
+        return f"<p>No minimiser found: {esc(a.explanation)}</p>"
     point = ", ".join(f"{n} = {v}" for n, v in zip(wrt, a.x))
     if not a.certified:  # not x*: only where a numeric search stopped
         return (f'<p class="verdict">No global minimiser proven; a numeric search stopped at '
                 f'({esc(point)}), f = {esc(a.value)} <span class="unknown">[numeric, not '
-                f'certified as x*]</span></p><p>How: {esc(a.how)}</p>')
+                f'certified as x*]</span></p><p>How: {esc(a.explanation)}</p>')
     label = "proven global minimiser" if a.exact else \
         "certified global minimiser (within the radius below)"
     return (f'<p class="verdict">x* = ({esc(point)}), f(x*) = {esc(a.value)} '
-            f'<span class="good">[{label}]</span></p><p>How: {esc(a.how)}</p>')
+            f'<span class="good">[{label}]</span></p><p>How: {esc(a.explanation)}</p>')
 
 
 def cost_html(p: Problem) -> str:

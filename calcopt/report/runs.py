@@ -59,7 +59,7 @@ def gd_html(p: Problem, results: list[dict]) -> str:
             rows.append((r["label"], "not run", "-", "-", "-", "-", r["skipped"]))
             continue
         run, pred, chk = r["run"], r["prediction"], r["check"]
-        why = chk.verdict if chk is not None else f"no prediction: {pred.failed}"
+        why = chk.verdict if chk is not None else f"no prediction: {pred.explanation}"
         rows.append((r["label"], run.method, run.iters, f"{run.f[-1]:.10g}",
                      _fmt(chk.measured_rate if chk else None), _fmt(pred.rate), why))
         fig = viz.plot_convergence(run, pred if pred.applies else None, figsize=FIG,
@@ -108,7 +108,7 @@ def sgd_html(p: Problem, results: list[dict]) -> str:
         pred, chk, run = r["prediction"], r["check"], r["runs"][0]
         rows.append((r["B"], run.method, run.iters, _fmt(pred.floor if pred.applies else None),
                      _fmt(chk.plateau if chk else None),
-                     chk.verdict if chk else f"no prediction: {pred.failed}"))
+                     chk.verdict if chk else f"no prediction: {pred.explanation}"))
     preds = [r["prediction"] if r["prediction"].applies else None for r in results]
     fig = viz.plot_convergence([r["runs"][0] for r in results], preds, figsize=(7.5, 5.0),
                                labels=[f"B = {r['B']}" for r in results],

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
 
-from ..errors import OptionError
+from ..errors import OptionError, ParseError  # noqa: F401 (the docstring's example)
 from .domains import parse_domain, sign_assumptions
 from .reader import Reader
 from .vocabulary import FUNCTIONS, GRAMMAR, LIMITS, Limits, name_problem, text_functions

@@ -229,7 +229,7 @@ def _predictions(prediction, runs) -> list:
     for p in preds:
         if p is not None and not p.applies:
             raise OptionError(f"the prediction for {p.method} does not apply, so it has no "
-                              f"bound to draw: {p.failed}")
+                              f"bound to draw: {p.explanation}")
     quantities = {p.quantity for p in preds if p is not None}
     if len(quantities) > 1:
         raise OptionError(f"the predictions bound different quantities {sorted(quantities)}; "

@@ -50,11 +50,27 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping
 
 _ARRAY_SHOW = 6   # arrays longer than this are shown as first values, ..., last value
 _TEXT_MAX = 4000  # characters of one cell (proofs can be long; a notebook cell stays usable)
+
+
+def finite_float(v: Any) -> float | None:
+    """The float of a number (an exact SymPy value too), or ``None`` when it has none or it
+    is not finite.
+
+    >>> import sympy as sp
+    >>> finite_float(sp.sqrt(2)), finite_float(sp.oo), finite_float("x")
+    (1.4142135623730951, None, None)
+    """
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def html_repr(obj: Any) -> str:

@@ -13,32 +13,24 @@ shared subexpressions named (``Graph.to_sympy(cse=True)``).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import sympy as sp
 
+from ..results import finite_float
 from ..report.compact import COMPACT_CHARS, shown, tree_size  # noqa: F401 (re-exported)
 
 
 
 # --- numbers ------------------------------------------------------------------------------------
 
-def _float(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def num_json(v: Any) -> dict | None:
     """``{"exact": str or None, "float": float or None}``; a plain float has no exact form."""
     if v is None:
         return None
     if isinstance(v, float) or isinstance(v, sp.Float):
-        return {"exact": None, "float": _float(v)}
-    return {"exact": str(v), "float": _float(v)}
+        return {"exact": None, "float": finite_float(v)}
+    return {"exact": str(v), "float": finite_float(v)}
 
 
 def num_text(v: Any) -> str:
@@ -157,7 +149,8 @@ def argmin_lines(a, wrt) -> list[str]:
     unique = {True: ", unique", False: ", not unique", None: ""}[a.unique]
     lines = [f"{head}  [{status}{unique}]", f"  how: {a.explanation}"]
     if a.x is not None and not all(sp.sympify(v).is_Rational for v in a.x):
-        approx = ", ".join(f"{_float(v):.6g}" if _float(v) is not None else str(v) for v in a.x)
+        approx = ", ".join(str(v) if finite_float(v) is None else f"{finite_float(v):.6g}"
+                           for v in a.x)
         lines.insert(1, f"  ~ ({approx})")
     return lines
 

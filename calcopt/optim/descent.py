@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError, PointError
+from ..results import finite_float
 from . import runs
 from .constants import Curvature, curvature, is_quadratic
 from .fastloop import fixed_step_loop
@@ -49,14 +50,6 @@ class Scheme:
     armijo: tuple[float, float]
     curvature: Curvature | None
     method: str
-
-
-def _float(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _armijo(armijo: Any) -> tuple[float, float]:
@@ -117,8 +110,8 @@ def _curvature_for(g, data, box, L, mu, step, line_search, momentum, beta) -> Cu
 
 def _constants(curv: Curvature | None) -> tuple[float | None, float | None, bool]:
     """``(L, mu, strongly convex)`` as floats: ``L`` only when positive and finite."""
-    Lf = _float(curv.L) if curv else None
-    muf = _float(curv.mu) if curv else None
+    Lf = finite_float(curv.L) if curv else None
+    muf = finite_float(curv.mu) if curv else None
     Lf = Lf if Lf is not None and Lf > 0 else None
     return Lf, muf, muf is not None and muf > 0 and Lf is not None
 

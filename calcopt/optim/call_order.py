@@ -39,7 +39,7 @@ def looks_like_data(g, value: Any) -> bool:
     """Can ``value`` only be data for ``g``'s params, never a start point?  A dict with a key
     naming a param (a symbol or its name), an object with two dimensions (an ``(N, p)``
     array, nested lists, a pandas or dask DataFrame, a 2-D dask array), a
-    :class:`calcopt.daskdata.DaskData`."""
+    :class:`calcopt.data.lazy.DaskData`."""
     if isinstance(value, DaskData):
         return True
     if isinstance(value, Mapping):
